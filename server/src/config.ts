@@ -1,0 +1,86 @@
+/**
+ * Server configuration, read once from the environment. Everything that differs between a
+ * developer's laptop, CI and production lives here, with defaults that make `npm start` work.
+ */
+export interface ServerConfig {
+  /** `development` accepts dev tokens and shows GraphiQL; `production` only verified JWTs. */
+  mode: 'development' | 'production';
+  port: number;
+  /** PostgreSQL URL; when absent the embedded PGlite database is used. */
+  databaseUrl?: string;
+  /** Directory for PGlite's data, or `memory` for an in-memory database. */
+  pgliteDir: string;
+  /** Seed the demo data set when the database is empty. */
+  seedDemoData: boolean;
+  auth: {
+    jwtSecret?: string;
+    jwksUrl?: string;
+    issuer?: string;
+    audience?: string;
+  };
+  limits: SyncLimits;
+  graphiql: boolean;
+  introspection: boolean;
+}
+
+/** Limits that refuse a request whole before anything is applied (R11). */
+export interface SyncLimits {
+  /** Largest accepted HTTP request body, in bytes. */
+  maxBodyBytes: number;
+  /** Most changes accepted in one change set. */
+  maxChanges: number;
+  /** Most objects a selective sync may select. */
+  maxSelection: number;
+  /** Largest page size of the list queries. */
+  maxPageSize: number;
+  /** Days an exactly-once upload record is kept (R4). */
+  uploadRecordDays: number;
+}
+
+export const defaultLimits: SyncLimits = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxChanges: 10_000,
+  maxSelection: 1_000,
+  maxPageSize: 1_000,
+  uploadRecordDays: 90,
+};
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return value === 'true' || value === '1';
+}
+
+/** Reads the configuration from environment variables (see README "Configuration"). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
+  const dev = mode === 'development';
+  return {
+    mode,
+    port: int(env.PORT, 4000),
+    databaseUrl: env.DATABASE_URL || undefined,
+    pgliteDir: env.PGLITE_DIR || './.data/pglite',
+    seedDemoData: bool(env.SEED_DEMO_DATA, true),
+    auth: {
+      jwtSecret: env.JWT_SECRET || undefined,
+      jwksUrl: env.JWKS_URL || undefined,
+      issuer: env.JWT_ISSUER || undefined,
+      audience: env.JWT_AUDIENCE || undefined,
+    },
+    limits: {
+      maxBodyBytes: int(env.MAX_BODY_BYTES, defaultLimits.maxBodyBytes),
+      maxChanges: int(env.MAX_CHANGES, defaultLimits.maxChanges),
+      maxSelection: int(env.MAX_SELECTION, defaultLimits.maxSelection),
+      maxPageSize: int(env.MAX_PAGE_SIZE, defaultLimits.maxPageSize),
+      uploadRecordDays: int(env.UPLOAD_RECORD_DAYS, defaultLimits.uploadRecordDays),
+    },
+    graphiql: bool(env.GRAPHIQL, dev),
+    introspection: bool(env.INTROSPECTION, dev),
+  };
+}

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import type { Db } from '../registry/define-entity.ts';
+
+/** The generated drizzle-kit migrations. */
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** An open database: PGlite (embedded) or PostgreSQL. */
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent PGlite is used. */
+  url?: string;
+  /** PGlite data directory, or `memory` (default) for an in-memory database. */
+  pgliteDir?: string;
+  /** PostgreSQL pool size. */
+  maxConnections?: number;
+}
+
+/** Opens the database and applies the migrations (safe when several servers start at once). */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = options.url ? await openPostgres(options.url, options.maxConnections ?? 10) : await openPglite(options.pgliteDir);
+  return database;
+}
+
+async function openPglite(dir = 'memory'): Promise<Database> {
+  if (dir !== 'memory') mkdirSync(dir, { recursive: true });
+  const client = dir === 'memory' ? new PGlite() : new PGlite(dir);
+  const db = drizzlePglite(client);
+  await migratePglite(db, { migrationsFolder });
+  return { kind: 'pglite', db: db as unknown as Db, close: () => client.close() };
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  // Migrations run on one dedicated connection holding an advisory lock, so that servers
+  // starting together on one database do not apply them twice.
+  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await migrator`select pg_advisory_lock(728301)`;
+    await migratePostgres(drizzlePostgres(migrator), { migrationsFolder });
+    await migrator`select pg_advisory_unlock(728301)`;
+  } finally {
+    await migrator.end();
+  }
+  const client = postgres(url, { max, onnotice: () => {} });
+  const db = drizzlePostgres(client);
+  return { kind: 'postgres', db: db as unknown as Db, close: () => client.end({ timeout: 5 }) };
+}
+
+/** Rows of a raw query; the two drivers shape results differently. */
+export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
+
+/** The current transaction snapshot, as PostgreSQL prints it (`xmin:xmax:xip,...`). */
+export async function currentSnapshot(db: Db): Promise<string> {
+  const [row] = await queryRows<{ snapshot: string }>(db, sql`select pg_current_snapshot()::text as snapshot`);
+  return row!.snapshot;
+}

@@ -1,0 +1,57 @@
+import { sql } from 'drizzle-orm';
+import { customType, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** PostgreSQL's 64-bit transaction id, as text; used to order deletes against checkpoints (R18). */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+
+/** R4: one row per applied upload `(clientId, syncId)`, holding its recorded outcome. */
+export const syncUploads = pgTable(
+  'sync_uploads',
+  {
+    clientId: text('client_id').notNull(),
+    syncId: text('sync_id').notNull(),
+    viewerId: text('viewer_id').notNull(),
+    /** The outcome returned for this upload, replayed to a retry. Null while the upload runs. */
+    outcome: jsonb('outcome'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.syncId] }), index('sync_uploads_created_at').on(t.createdAt)],
+);
+
+/** R13: what could not be applied, with what was sent, until its viewer resolves it. */
+export const syncFailures = pgTable(
+  'sync_failures',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    entity: text('entity').notNull(),
+    objectId: uuid('object_id').notNull(),
+    reason: text('reason').notNull(),
+    message: text('message').notNull(),
+    content: jsonb('content').notNull(),
+    viewerId: text('viewer_id').notNull(),
+    clientId: text('client_id').notNull(),
+    syncId: text('sync_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    resolvedBy: text('resolved_by'),
+  },
+  (t) => [
+    index('sync_failures_viewer').on(t.viewerId, t.createdAt),
+    index('sync_failures_upload').on(t.clientId, t.syncId),
+  ],
+);
+
+/**
+ * Deleted objects, remembered so that incremental syncs can tell devices to remove them (R14, R19).
+ * `tx` is the deleting transaction's id, compared with a checkpoint's snapshot.
+ */
+export const syncTombstones = pgTable(
+  'sync_tombstones',
+  {
+    entity: text('entity').notNull(),
+    objectId: uuid('object_id').notNull(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
+  },
+  (t) => [primaryKey({ columns: [t.entity, t.objectId] }), index('sync_tombstones_deleted_at').on(t.deletedAt)],
+);
