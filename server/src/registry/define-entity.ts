@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTableWithColumns, PgColumn } from 'drizzle-orm/pg-core';
+import type { AnyPgColumn, PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import type { SystemField } from './system-columns.ts';
 import type { Viewer } from './viewer.ts';
 
@@ -7,18 +7,12 @@ import type { Viewer } from './viewer.ts';
 export type Db = PgDatabase<PgQueryResultHKT>;
 
 /** A drizzle table that has the system columns of `syncColumns()`. */
-export type SyncTable = PgTableWithColumns<{
-  name: string;
-  schema: undefined;
-  dialect: 'pg';
-  columns: {
-    id: PgColumn;
-    version: PgColumn;
-    createdAt: PgColumn;
-    changedAt: PgColumn;
-    [key: string]: PgColumn;
-  };
-}>;
+export type SyncTable = PgTable & {
+  id: AnyPgColumn;
+  version: AnyPgColumn;
+  createdAt: AnyPgColumn;
+  changedAt: AnyPgColumn;
+};
 
 /** A row of the table, keyed by attribute name as drizzle selects it. */
 export type RowOf<T extends SyncTable> = T['$inferSelect'];

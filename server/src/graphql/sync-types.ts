@@ -1,0 +1,173 @@
+import { downloadModes } from '../registry/define-entity.ts';
+import type { Registry } from '../registry/registry.ts';
+import { failureReasons } from '../sync/errors.ts';
+import { listFailures, resolveFailure } from '../sync/failures.ts';
+import { synchronize } from '../sync/synchronize.ts';
+import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncResultData } from '../sync/types.ts';
+import type { Builder } from './builder.ts';
+import { tagObject, type EntityRefs } from './entity-types.ts';
+
+/** The wire contract of DESIGN §5 around the generated entity types. */
+
+type TypeRef = never;
+
+/** `ObjectChange` is a one-of keyed by entity name; the core wants the entity named inside. */
+function toChangeInput(change: Record<string, unknown>): ChangeInput {
+  const entries = Object.entries(change).filter(([, v]) => v != null);
+  const [entity, value] = entries[0]!;
+  return { entity, ...(value as Omit<ChangeInput, 'entity'>) };
+}
+
+export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityRefs): void {
+  const { syncEntity, syncObject } = refs;
+  const objectChange = builder.inputType('ObjectChange', {
+    isOneOf: true,
+    description: 'One change; exactly one field, named after the entity, is set.',
+    fields: (t) =>
+      Object.fromEntries(registry.list.map((m) => [m.name, t.field({ type: refs.changeInputs.get(m.name)!, required: false })])) as never,
+  }) as TypeRef;
+  const changeSet = builder.inputType('ChangeSet', {
+    fields: (t) => ({
+      clientId: t.id({ required: true, description: 'One per device installation.' }),
+      syncId: t.id({ required: true, description: 'One per upload; a retry of the same upload sends the same syncId.' }),
+      checkpoint: t.string({ required: false, description: 'From the last completed full sync; null on the first sync.' }),
+      changes: t.field({ type: [objectChange], required: true }),
+    }),
+  });
+  const objectRef = builder.inputType('ObjectRef', {
+    fields: (t) => ({ entity: t.field({ type: syncEntity, required: true }), id: t.id({ required: true }) }),
+  });
+
+  const objectKey = builder.objectRef<ObjectKey>('ObjectKey').implement({
+    fields: (t) => ({ entity: t.field({ type: syncEntity, resolve: (k) => k.entity as never }), id: t.exposeID('id') }),
+  });
+  const fileUrl = builder.objectRef<FileUrlData>('FileUrl').implement({
+    fields: (t) => ({
+      entity: t.field({ type: syncEntity, resolve: (f) => f.entity as never }),
+      id: t.exposeID('id'),
+      contentHash: t.exposeString('contentHash'),
+      size: t.exposeInt('size'),
+      url: t.exposeString('url'),
+      expiresAt: t.field({ type: 'DateTime', resolve: (f) => f.expiresAt }),
+    }),
+  });
+  const failureReason = builder.enumType('FailureReason', { values: [...failureReasons] }) as TypeRef;
+  const failure = builder.objectRef<FailureRecord>('SynchronizationFailure').implement({
+    description: 'A change that could not be applied, with what was sent (R13).',
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      entity: t.field({ type: syncEntity, resolve: (f) => f.entity as never }),
+      objectId: t.exposeID('objectId'),
+      reason: t.field({ type: failureReason, resolve: (f) => f.reason as never }),
+      message: t.exposeString('message'),
+      content: t.field({ type: 'JSON', description: 'What was sent: { op, baseVersion, values, base }.', resolve: (f) => f.content }),
+      syncId: t.exposeID('syncId'),
+      clientId: t.exposeID('clientId'),
+      viewerId: t.exposeID('viewerId'),
+      createdAt: t.field({ type: 'DateTime', resolve: (f) => f.createdAt }),
+      resolvedAt: t.field({ type: 'DateTime', nullable: true, resolve: (f) => f.resolvedAt }),
+    }),
+  });
+  const changeStatus = builder.enumType('ChangeStatus', {
+    values: {
+      APPLIED: { description: 'Applied as sent.' },
+      MERGED: { description: 'Applied onto a server state that had changed since the device last synced.' },
+      FAILED: { description: 'Not applied; see the failure record.' },
+    },
+  });
+  const outcome = builder.objectRef<ChangeOutcome>('ChangeOutcome').implement({
+    description: 'What happened to one uploaded change, in the order sent (R23).',
+    fields: (t) => ({
+      entity: t.field({ type: syncEntity, resolve: (o) => o.entity as never }),
+      id: t.exposeID('id'),
+      status: t.field({ type: changeStatus, resolve: (o) => o.status }),
+      version: t.int({ nullable: true, resolve: (o) => o.version }),
+      failureId: t.id({ nullable: true, description: 'Set when the change failed or some attributes were denied.', resolve: (o) => o.failureId }),
+    }),
+  });
+  const syncResult = builder.objectRef<SyncResultData>('SyncResult').implement({
+    fields: (t) => ({
+      syncId: t.exposeID('syncId'),
+      checkpoint: t.exposeString('checkpoint', {
+        description: 'For the next full sync. Selective syncs return the checkpoint they were given ("" when none).',
+      }),
+      hasMore: t.exposeBoolean('hasMore'),
+      reset: t.exposeBoolean('reset', {
+        description: "The download is complete: the device replaces its data of the downloaded entities with it, pending changes kept.",
+      }),
+      upserted: t.field({ type: [syncObject], resolve: (r) => r.upserted.map((o) => tagObject(o.entity, o.row)) as never }),
+      deleted: t.field({ type: [objectKey], resolve: (r) => r.deleted }),
+      files: t.field({ type: [fileUrl], resolve: (r) => r.files }),
+      failures: t.field({ type: [failure], resolve: (r) => r.failures }),
+      outcomes: t.field({ type: [outcome], resolve: (r) => r.outcomes }),
+      replayed: t.exposeBoolean('replayed', {
+        description: 'This (clientId, syncId) was applied before: the recorded outcome is returned and nothing was applied again.',
+      }),
+    }),
+  });
+
+  builder.mutationField('synchronize', (t) =>
+    t.field({
+      type: syncResult,
+      description: 'Uploads a change set and downloads what the device must know (full sync, or selective when selection is given).',
+      args: { input: t.arg({ type: changeSet, required: true }), selection: t.arg({ type: [objectRef], required: false }) },
+      resolve: (_, { input, selection }, { viewer, services }) =>
+        synchronize(services, viewer, {
+          clientId: String(input.clientId),
+          syncId: String(input.syncId),
+          checkpoint: input.checkpoint ?? null,
+          changes: (input.changes as Record<string, unknown>[]).map(toChangeInput),
+          selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
+        }),
+    }),
+  );
+
+  builder.queryField('synchronizationFailures', (t) =>
+    t.field({
+      type: [failure],
+      description: 'Your failure records, newest first (admins: everyone\'s).',
+      args: {
+        entity: t.arg({ type: syncEntity, required: false }),
+        includeResolved: t.arg.boolean({ required: false, defaultValue: false }),
+        first: t.arg.int({ required: false, defaultValue: 100 }),
+        offset: t.arg.int({ required: false, defaultValue: 0 }),
+      },
+      resolve: (_, args, { viewer, services }) =>
+        listFailures(services.db, viewer, {
+          entity: (args.entity as string | null | undefined) ?? null,
+          includeResolved: args.includeResolved,
+          first: Math.max(0, Math.min(args.first ?? 100, services.limits.maxPageSize)),
+          offset: Math.max(0, args.offset ?? 0),
+        }),
+    }),
+  );
+  builder.mutationField('resolveSynchronizationFailure', (t) =>
+    t.field({
+      type: failure,
+      description: 'Marks one of your failure records resolved (admins: any).',
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_, { id }, { viewer, services }) => resolveFailure(services.db, viewer, String(id), new Date()),
+    }),
+  );
+
+  const downloadMode = builder.enumType('DownloadMode', { values: [...downloadModes] });
+  const entityInfo = builder.objectRef<{ entity: string; downloadMode: (typeof downloadModes)[number] }>('SyncEntityInfo').implement({
+    description: 'How full sync treats one entity (R15).',
+    fields: (t) => ({
+      entity: t.field({ type: syncEntity, resolve: (i) => i.entity as never }),
+      downloadMode: t.field({ type: downloadMode, resolve: (i) => i.downloadMode }),
+    }),
+  });
+  builder.queryField('syncEntities', (t) =>
+    t.field({
+      type: [entityInfo],
+      description: 'Every synced entity and its download mode.',
+      resolve: () => registry.list.map((m) => ({ entity: m.name, downloadMode: m.definition.download.mode })),
+    }),
+  );
+
+  const viewerType = builder.objectRef<{ id: string; roles: readonly string[] }>('Viewer').implement({
+    fields: (t) => ({ id: t.exposeID('id'), roles: t.stringList({ resolve: (v) => [...v.roles] }) }),
+  });
+  builder.queryField('viewer', (t) => t.field({ type: viewerType, description: 'Who you are.', resolve: (_, __, { viewer }) => viewer }));
+}

@@ -1,0 +1,53 @@
+import { defaultLimits, type ServerConfig, type SyncLimits } from './config.ts';
+import { openDatabase, type Database } from './db/connect.ts';
+import { createDemoRegistry } from './demo/entities.ts';
+import { seedDemoData } from './demo/seed.ts';
+import { createApp, type App } from './http/app.ts';
+import type { Registry } from './registry/registry.ts';
+import type { ServerServices } from './services.ts';
+import { purgeUploads } from './sync/uploads.ts';
+
+/** A server ready to handle requests: the app, its services and its database. */
+export interface SyncServer {
+  app: App;
+  services: ServerServices;
+  database: Database;
+  /** Stops background work and closes the database. */
+  close(): Promise<void>;
+}
+
+export interface CreateServerOptions {
+  config: ServerConfig;
+  /** The entities to serve; default: the demo domain. */
+  registry?: Registry;
+  /** An already open database; default: opened from the configuration. */
+  database?: Database;
+  limits?: Partial<SyncLimits>;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Opens the database (applying migrations), seeds the demo data if asked, and builds the app. */
+export async function createSyncServer(options: CreateServerOptions): Promise<SyncServer> {
+  const { config } = options;
+  const database =
+    options.database ??
+    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir }));
+  const registry = options.registry ?? createDemoRegistry();
+  if (config.seedDemoData && !options.registry) await seedDemoData(database.db);
+  const limits = { ...defaultLimits, ...config.limits, ...options.limits };
+  const services: ServerServices = { db: database.db, registry, limits };
+  const purge = () => purgeUploads(database.db, new Date(Date.now() - limits.uploadRecordDays * DAY)).catch(() => {});
+  await purge();
+  const timer = setInterval(purge, 60 * 60 * 1000);
+  timer.unref();
+  return {
+    app: createApp({ services, config }),
+    services,
+    database,
+    close: async () => {
+      clearInterval(timer);
+      if (!options.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { sql } from 'drizzle-orm';
+import type { SyncLimits } from '../config.ts';
+import { queryRows } from '../db/connect.ts';
+import type { Db } from '../registry/define-entity.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { Viewer } from '../registry/viewer.ts';
+import { applyChanges } from './apply.ts';
+import { computeDownload } from './download.ts';
+import { consoleHookLogger, type HookErrorLogger } from './hooks.ts';
+import type { SyncInput, SyncResultData, UploadOutcome } from './types.ts';
+import { claimUpload, recordUpload } from './uploads.ts';
+import { validateSyncInput } from './validate.ts';
+
+/**
+ * `synchronize`: the sync pipeline, validate → apply (one transaction, exactly once) → download.
+ * Knows nothing of GraphQL or HTTP, so it is tested directly against a database.
+ */
+
+export interface SyncCore {
+  db: Db;
+  registry: Registry;
+  limits: SyncLimits;
+  log?: HookErrorLogger;
+}
+
+/** PostgreSQL codes of transient conflicts that a retry of the whole transaction resolves. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 4;
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+async function transactionNow(db: Db): Promise<Date> {
+  const [row] = await queryRows<{ now: Date | string }>(db, sql`select now() as now`);
+  return new Date(row!.now);
+}
+
+/** Stage 2 with R4: applies the change set once per `(clientId, syncId)`. */
+async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise<{ outcome: UploadOutcome; replayed: boolean }> {
+  if (input.changes.length === 0) {
+    return { outcome: { outcomes: [], failures: [], affected: [] }, replayed: false };
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await core.db.transaction(async (tx) => {
+        const now = await transactionNow(tx);
+        const previous = await claimUpload(tx, viewer, input.clientId, input.syncId, now);
+        if (previous) return { outcome: previous, replayed: true };
+        const outcome = await applyChanges({ db: tx, registry: core.registry, viewer, input, now, log: core.log ?? consoleHookLogger });
+        await recordUpload(tx, input.clientId, input.syncId, outcome);
+        return { outcome, replayed: false };
+      });
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(errorCode(error) ?? '')) throw error;
+    }
+  }
+}
+
+/** Runs one synchronization for the viewer (DESIGN §5, R1–R16). */
+export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInput): Promise<SyncResultData> {
+  validateSyncInput(core.registry, core.limits, input);
+  const { outcome, replayed } = await upload(core, viewer, input);
+  const download = await computeDownload({
+    db: core.db,
+    registry: core.registry,
+    viewer,
+    affected: outcome.affected,
+    selection: input.selection ?? null,
+    checkpoint: input.checkpoint ?? null,
+  });
+  return {
+    syncId: input.syncId,
+    ...download,
+    files: [],
+    failures: outcome.failures,
+    outcomes: outcome.outcomes,
+    replayed,
+  };
+}
