@@ -1,9 +1,8 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { isCalendarDate } from '../sync/validate.ts';
 import type { Builder } from './builder.ts';
 
 /** The custom scalars of the wire contract: DateTime (ISO-8601), Date (YYYY-MM-DD), JSON. */
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function parseDateTime(value: unknown): Date {
   if (typeof value !== 'string') throw new GraphQLError('DateTime must be an ISO-8601 string');
@@ -15,7 +14,7 @@ function parseDateTime(value: unknown): Date {
 }
 
 function parseDate(value: unknown): string {
-  const valid = typeof value === 'string' && DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  const valid = isCalendarDate(value);
   if (!valid) throw new GraphQLError(`Date cannot represent ${JSON.stringify(value)}: expected YYYY-MM-DD`);
   return value;
 }

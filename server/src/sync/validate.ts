@@ -27,8 +27,11 @@ function checkToken(name: string, value: unknown): void {
   }
 }
 
-function isValidDate(value: string): boolean {
-  return DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+/** A YYYY-MM-DD string naming a real day (2026-02-30 is not one). */
+export function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== 'string' || !DATE.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
 }
 
 /** Whether a value fits the attribute's type (null is handled by the required checks later). */
@@ -48,7 +51,7 @@ function valueFits(attribute: AttributeModel, value: unknown): boolean {
     case 'Boolean':
       return typeof value === 'boolean';
     case 'Date':
-      return typeof value === 'string' && isValidDate(value);
+      return isCalendarDate(value);
     case 'DateTime':
       return value instanceof Date && !Number.isNaN(value.getTime());
     case 'JSON':
