@@ -8,8 +8,10 @@ const config = loadConfig();
 const server = await createSyncServer({ config });
 const http = createServer(createServerAdapter((request: Request) => server.app.fetch(request)));
 http.listen(config.port, () => {
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.pgliteDir}`;
-  console.log(`Sync server (${config.mode}) on http://localhost:${config.port}/graphql, database: ${where}`);
+  console.log(`Sync server (${config.mode}) on http://localhost:${port}/graphql, database: ${where}`);
   if (config.mode === 'development') {
     console.log('Open that URL for GraphiQL. Authenticate with the header "Authorization: Bearer dev:alice" (or dev:bob, dev:admin).');
   } else {

@@ -1,4 +1,5 @@
-import { SignJWT } from 'jose';
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -8,13 +9,27 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 const SECRET = 'test-secret-that-is-long-enough-for-hs256';
 let dev: TestServer;
 let prod: TestServer;
+let jwksProd: TestServer;
+let jwksHost: Server;
+let signingKey: CryptoKey;
 beforeAll(async () => {
-  [dev, prod] = await Promise.all([
+  // A JWKS endpoint on loopback, as an identity provider would publish it.
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  signingKey = privateKey;
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+  jwksHost = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+  await new Promise<void>((resolve) => jwksHost.listen(0, '127.0.0.1', resolve));
+  const port = (jwksHost.address() as { port: number }).port;
+  [dev, prod, jwksProd] = await Promise.all([
     startTestServer(),
     startTestServer({ config: { mode: 'production', graphiql: false, introspection: false, auth: { jwtSecret: SECRET } } }),
+    startTestServer({ config: { mode: 'production', auth: { jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: 'https://idp.test' } } }),
   ]);
 });
-afterAll(() => Promise.all([dev.close(), prod.close()]));
+afterAll(async () => {
+  await Promise.all([dev.close(), prod.close(), jwksProd.close()]);
+  jwksHost.close();
+});
 
 async function withToken(server: TestServer, token: string | null, query = '{ viewer { id roles } }') {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -73,7 +88,22 @@ describe('production mode', () => {
     expect(noSub.status).toBe(401);
   });
 
-  it('masks internal errors, and has no GraphiQL or introspection', async () => {
+  it('verifies JWTs against a JWKS, checking the issuer', async () => {
+    const sign = (issuer: string) =>
+      new SignJWT({ sub: 'dave', roles: ['fieldworker'] })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(issuer)
+        .setExpirationTime('5m')
+        .sign(signingKey);
+    const ok = await withToken(jwksProd, `Bearer ${await sign('https://idp.test')}`);
+    expect(ok.body.data!.viewer).toEqual({ id: 'dave', roles: ['fieldworker'] });
+    const otherIssuer = await withToken(jwksProd, `Bearer ${await sign('https://evil.test')}`);
+    expect(otherIssuer.status).toBe(401);
+    const hmac = await withToken(jwksProd, `Bearer ${await jwt({ sub: 'dave' })}`);
+    expect(hmac.status).toBe(401);
+  });
+
+  it('has no GraphiQL or introspection', async () => {
     const token = `Bearer ${await jwt({ sub: 'carol' })}`;
     const introspection = await withToken(prod, token, '{ __schema { types { name } } }');
     expect(introspection.body.errors![0]!.message).toMatch(/introspection/i);
