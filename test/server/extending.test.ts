@@ -92,6 +92,18 @@ describe('R5 merge policies', () => {
   });
 });
 
+describe('constraints of the schema', () => {
+  it("R3: a change breaking a database constraint fails alone with VALIDATION naming it", async () => {
+    const first = createEquipment('alice', { serialNumber: 'DUP-1' });
+    const second = createEquipment('alice', { serialNumber: 'DUP-1' });
+    const other = createEquipment('alice', { serialNumber: 'DUP-2' });
+    const result = await sync(server, 'alice', { changes: [first.change, second.change, other.change] });
+    expect(result.outcomes.map((o) => o.status)).toEqual(['APPLIED', 'FAILED', 'APPLIED']);
+    expect(result.failures[0]).toMatchObject({ reason: 'VALIDATION', objectId: second.id });
+    expect(result.failures[0]!.message).toContain('equipment_serial_number_unique');
+  });
+});
+
 describe('R8 failing hooks', () => {
   it('R8: a hook rejecting with HookError gives HOOK_ERROR with its message', async () => {
     const e = createEquipment('alice', { name: 'explode' });

@@ -157,6 +157,18 @@ describe('R10 creates never duplicate, deletes are idempotent', () => {
     expect(upsertedOf(result, 'WorkOrder', wo.id)!.title).toBe('Sent again');
   });
 
+  it('R10: two uploads creating the same id at once make one object', async () => {
+    const wo = createWorkOrder('alice');
+    const results = await Promise.all([
+      sync(server, 'alice', { clientId: 'twin-a', changes: [wo.change] }),
+      sync(server, 'alice', { clientId: 'twin-b', changes: [wo.change] }),
+    ]);
+    expect(results.flatMap((r) => r.failures)).toEqual([]);
+    expect(results.map((r) => r.outcomes[0]!.status).sort()).toEqual(['APPLIED', 'MERGED']);
+    const list = await graphql<{ workOrders: { totalCount: number } }>(server, 'admin', `query($id: ID) { workOrders(filter: { id: $id }) { totalCount } }`, { id: wo.id });
+    expect(list.data!.workOrders.totalCount).toBe(1);
+  });
+
   it('R10: a DELETE of an object already deleted succeeds and does nothing', async () => {
     const wo = createWorkOrder('alice');
     await sync(server, 'alice', { changes: [wo.change] });

@@ -13,7 +13,7 @@ import { HookError } from '../../server/src/sync/errors.ts';
 export const equipment = pgTable('equipment', {
   ...syncColumns(),
   name: text('name').notNull(),
-  serialNumber: text('serial_number'),
+  serialNumber: text('serial_number').unique(),
   notes: text('notes'),
   counter: integer('counter').notNull().default(0),
   ownerId: text('owner_id').notNull(),
@@ -24,7 +24,7 @@ export const equipmentDdl = [
   `create table "equipment" (
     "id" uuid primary key, "version" integer default 1 not null,
     "created_at" timestamp with time zone default now() not null, "changed_at" timestamp with time zone default now() not null,
-    "name" text not null, "serial_number" text, "notes" text, "counter" integer default 0 not null, "owner_id" text not null)`,
+    "name" text not null, "serial_number" text constraint "equipment_serial_number_unique" unique, "notes" text, "counter" integer default 0 not null, "owner_id" text not null)`,
 ];
 
 export const equipmentEntity = defineEntity({

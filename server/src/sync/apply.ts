@@ -3,6 +3,7 @@ import type { Db } from '../registry/define-entity.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { applyChange, type ApplyContext, type ChangeApplied } from './apply-change.ts';
+import { constraintOf, isIntegrityViolation, sqlState } from './db-errors.ts';
 import { ChangeFailure } from './errors.ts';
 import { recordFailure } from './failures.ts';
 import type { HookErrorLogger } from './hooks.ts';
@@ -60,8 +61,8 @@ export async function applyChanges({ db, registry, viewer, input, now, log }: Ap
     const change = input.changes[index]!;
     const key = { entity: change.entity, id: change.id };
     const changeAffected = new KeySet();
-    try {
-      const applied: ChangeApplied = await db.transaction(async (savepoint) => {
+    const attempt = () =>
+      db.transaction(async (savepoint) => {
         const ctx: ApplyContext = {
           db: savepoint,
           registry,
@@ -72,6 +73,21 @@ export async function applyChanges({ db, registry, viewer, input, now, log }: Ap
           remove: (k) => changeAffected.add(k),
         };
         return applyChange(ctx, change);
+      });
+    try {
+      const applied: ChangeApplied = await attempt().catch((error: unknown) => {
+        // Another transaction created the same id between our lookup and insert; it has
+        // committed now, so applying again finds it and merges onto it (R10).
+        if (change.op === 'CREATE' && sqlState(error) === '23505' && constraintOf(error) === `${registry.get(change.entity)!.tableName}_pkey`) {
+          return attempt();
+        }
+        throw error;
+      }).catch((error: unknown) => {
+        // A constraint of the developer's schema (unique, check, foreign key) rejects this change only.
+        if (isIntegrityViolation(error)) {
+          throw new ChangeFailure('VALIDATION', `${change.entity} ${change.id} violates the constraint ${constraintOf(error) ?? 'of the database'}`);
+        }
+        throw error;
       });
       affected.addAll(changeAffected);
       affected.add(key);

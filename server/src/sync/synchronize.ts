@@ -5,6 +5,7 @@ import type { Db } from '../registry/define-entity.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { applyChanges } from './apply.ts';
+import { isTransientConflict } from './db-errors.ts';
 import { computeDownload } from './download.ts';
 import { consoleHookLogger, type HookErrorLogger } from './hooks.ts';
 import type { SyncInput, SyncResultData, UploadOutcome } from './types.ts';
@@ -23,17 +24,7 @@ export interface SyncCore {
   log?: HookErrorLogger;
 }
 
-/** PostgreSQL codes of transient conflicts that a retry of the whole transaction resolves. */
-const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 4;
-
-function errorCode(error: unknown): string | undefined {
-  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
 
 async function transactionNow(db: Db): Promise<Date> {
   const [row] = await queryRows<{ now: Date | string }>(db, sql`select now() as now`);
@@ -56,7 +47,7 @@ async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise
         return { outcome, replayed: false };
       });
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(errorCode(error) ?? '')) throw error;
+      if (attempt >= MAX_ATTEMPTS || !isTransientConflict(error)) throw error;
     }
   }
 }

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { applySyncResult } from '../../client-sdk/src/apply-result.ts';
+import { planChangeSet, type InFlightSync, type SyncMode } from '../../client-sdk/src/change-set.ts';
+import type { StagedDownload } from '../../client-sdk/src/download-stage.ts';
+import type { DownloadMode } from '../../client-sdk/src/generated/graphql.ts';
+import { commitObject, createObject, editObject, type LocalObject, type ServerState } from '../../client-sdk/src/local-object.ts';
+import type { FailureRecord } from '../../client-sdk/src/local-store.ts';
+
+/** Unit tests of the outbox (R2, R16) and of merging a sync result into the device (R17, R22, R23). */
+
+const modes: Record<string, DownloadMode> = { Customer: 'ALL', WorkOrder: 'FILTERED', Feedback: 'NOTHING_CLEAR', Note: 'NEVER' };
+const state = (values: Record<string, string | number | null>, version = 1): ServerState => ({
+  version,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  changedAt: '2026-01-02T00:00:00.000Z',
+  values,
+});
+const synced = (entity: string, id: string, values: Record<string, string | number | null>, version = 1): LocalObject => ({
+  entity,
+  id,
+  synced: state(values, version),
+  pending: null,
+  draft: null,
+});
+const changed = (object: LocalObject, values: Record<string, string | number | null>) => commitObject(editObject(object, values));
+
+function inflightFor(objects: LocalObject[], mode: SyncMode, selection?: { entity: string; id: string }[]): InFlightSync {
+  const plan = planChangeSet(objects, mode === 'selected' ? { mode, objects: selection ?? [] } : { mode }, modes);
+  return { syncId: 's1', mode, input: { clientId: 'c', syncId: 's1', checkpoint: null, changes: plan.changes }, selection: plan.selection, startedAt: '2026-01-03T00:00:00.000Z' };
+}
+
+function download(partial: Partial<StagedDownload>): StagedDownload {
+  return { syncId: 's1', checkpoint: 'cp2', reset: false, replayed: false, complete: true, upserted: [], deleted: [], files: [], failures: [], outcomes: [], ...partial };
+}
+
+const failure = (id: string, objectId: string, reason: FailureRecord['reason']): FailureRecord => ({
+  id,
+  entity: 'WorkOrder',
+  objectId,
+  reason,
+  message: reason,
+  content: {},
+  syncId: 's1',
+  clientId: 'c',
+  viewerId: 'alice',
+  createdAt: '2026-01-03T00:00:00.000Z',
+  resolvedAt: null,
+});
+
+describe('planning a change set', () => {
+  const newDraft = createObject('WorkOrder', 'draft', { title: 'x' });
+  const created = commitObject(createObject('WorkOrder', 'created', { title: 'y' }));
+  const edited = changed(synced('WorkOrder', 'w1', { title: 'a' }), { title: 'b' });
+  const untouched = synced('Customer', 'c1', { name: 'n' });
+  const deviceOnly = commitObject(createObject('Note', 'n1', { text: 't' }));
+  const objects = [newDraft, created, edited, untouched, deviceOnly];
+
+  it('full: every committed change except device-only entities; no selection', () => {
+    const plan = planChangeSet(objects, { mode: 'full' }, modes);
+    expect(plan.selection).toBeNull();
+    expect(plan.changes).toEqual([
+      { WorkOrder: { id: 'created', op: 'CREATE', baseVersion: null, values: { title: 'y' } } },
+      { WorkOrder: { id: 'w1', op: 'UPDATE', baseVersion: 1, values: { title: 'b' }, base: { title: 'a' } } },
+    ]);
+  });
+
+  it('selected: the selected objects, uncommitted new ones skipped silently (R2)', () => {
+    const plan = planChangeSet(objects, { mode: 'selected', objects: [{ entity: 'WorkOrder', id: 'draft' }, { entity: 'WorkOrder', id: 'w1' }, { entity: 'Customer', id: 'c1' }] }, modes);
+    expect(plan.skipped).toEqual([{ entity: 'WorkOrder', id: 'draft' }]);
+    expect(plan.selection).toEqual([{ entity: 'WorkOrder', id: 'w1' }, { entity: 'Customer', id: 'c1' }]);
+    expect(plan.changes).toHaveLength(1);
+  });
+
+  it('unsynchronized: all pending changes, with only those objects selected', () => {
+    const plan = planChangeSet(objects, { mode: 'unsynchronized' }, modes);
+    expect(plan.selection).toEqual([{ entity: 'WorkOrder', id: 'created' }, { entity: 'WorkOrder', id: 'w1' }]);
+  });
+});
+
+describe('applying a sync result', () => {
+  it('reports applied, merged, failed and removed per object, and refreshes from the server state', () => {
+    const a = changed(synced('WorkOrder', 'a', { title: 'a', hoursSpent: 0 }), { hoursSpent: 1 });
+    const b = changed(synced('WorkOrder', 'b', { title: 'b', description: 'x' }), { description: 'y' });
+    const c = changed(synced('WorkOrder', 'c', { title: 'c', hoursSpent: 0 }), { hoursSpent: -1 });
+    const d = changed(synced('WorkOrder', 'd', { title: 'd' }), { title: 'gone' });
+    const inflight = inflightFor([a, b, c, d], 'unsynchronized');
+    const failures = [failure('f1', 'c', 'VALIDATION'), failure('f2', 'd', 'NOT_FOUND')];
+    const result = applySyncResult({
+      objects: [a, b, c, d],
+      inflight,
+      modes,
+      download: download({
+        upserted: [
+          { entity: 'WorkOrder', id: 'a', state: state({ title: 'a', hoursSpent: 1 }, 2) },
+          { entity: 'WorkOrder', id: 'b', state: state({ title: 'server title', description: 'y' }, 3) },
+          { entity: 'WorkOrder', id: 'c', state: state({ title: 'c', hoursSpent: 0 }, 1) },
+        ],
+        deleted: [{ entity: 'WorkOrder', id: 'd' }],
+        failures,
+        outcomes: [
+          { entity: 'WorkOrder', id: 'a', status: 'APPLIED', version: 2, failureId: null },
+          { entity: 'WorkOrder', id: 'b', status: 'MERGED', version: 3, failureId: null },
+          { entity: 'WorkOrder', id: 'c', status: 'FAILED', version: 1, failureId: 'f1' },
+          { entity: 'WorkOrder', id: 'd', status: 'FAILED', version: null, failureId: 'f2' },
+        ],
+      }),
+    });
+    expect(result.outcomes.map((o) => [o.id, o.status, o.version, o.failure?.id ?? null, o.removed])).toEqual([
+      ['a', 'applied', 2, null, false],
+      ['b', 'merged', 3, null, false],
+      ['c', 'failed', 1, 'f1', false],
+      ['d', 'failed', null, 'f2', true],
+    ]);
+    expect(result.removed).toEqual([{ entity: 'WorkOrder', id: 'd', reason: 'deleted' }]);
+    const put = new Map(result.changes.putObjects?.map((o) => [o.id, o]));
+    expect(put.get('b')).toMatchObject({ synced: { version: 3, values: { title: 'server title', description: 'y' } }, pending: null });
+    expect(put.get('c')).toMatchObject({ synced: { values: { hoursSpent: 0 } }, pending: null });
+    expect(result.changes.removeObjects).toEqual([{ entity: 'WorkOrder', id: 'd' }]);
+    expect(result.changes.putFailures).toEqual(failures);
+    // A selective-style sync does not move the checkpoint; every sync clears the in-flight record.
+    expect(result.changes.meta).toEqual({ inflight: null });
+  });
+
+  it('keeps changes and uncommitted edits made during the flight (R2, R22)', () => {
+    const sentVersion = changed(synced('WorkOrder', 'a', { title: 'a', hoursSpent: 0 }), { hoursSpent: 1 });
+    const inflight = inflightFor([sentVersion], 'unsynchronized');
+    const now = editObject(changed(sentVersion, { title: 'during' }), { description: 'typing' });
+    const result = applySyncResult({
+      objects: [now],
+      inflight,
+      modes,
+      download: download({ upserted: [{ entity: 'WorkOrder', id: 'a', state: state({ title: 'a', hoursSpent: 1, description: null }, 2) }] }),
+    });
+    expect(result.changes.putObjects?.[0]).toMatchObject({
+      synced: { version: 2 },
+      pending: { op: 'UPDATE', values: { title: 'during' }, base: { title: 'a' } },
+      draft: { description: 'typing' },
+    });
+  });
+
+  it('reset: replaces the data of downloaded entities, keeping pending and never-synced objects; clears upload-only ones', () => {
+    const stale = synced('Customer', 'stale', { name: 's' });
+    const kept = synced('Customer', 'kept', { name: 'k' });
+    const pendingEdit = changed(synced('WorkOrder', 'p', { title: 'p' }), { title: 'q' });
+    const local = createObject('WorkOrder', 'local', { title: 'l' });
+    const feedback = commitObject(createObject('Feedback', 'fb', { text: 't' }));
+    const inflight = inflightFor([feedback], 'full');
+    const objects = [stale, kept, pendingEdit, local, feedback];
+    const result = applySyncResult({
+      objects,
+      inflight: { ...inflight, input: { ...inflight.input, changes: inflight.input.changes.filter((c) => 'Feedback' in c) } },
+      modes,
+      download: download({
+        reset: true,
+        upserted: [
+          { entity: 'Customer', id: 'kept', state: state({ name: 'k2' }, 2) },
+          { entity: 'Customer', id: 'new', state: state({ name: 'n' }) },
+          { entity: 'Feedback', id: 'fb', state: state({ text: 't' }) },
+        ],
+        outcomes: [{ entity: 'Feedback', id: 'fb', status: 'APPLIED', version: 1, failureId: null }],
+      }),
+    });
+    expect(result.removed).toEqual([
+      { entity: 'Feedback', id: 'fb', reason: 'cleared' },
+      { entity: 'Customer', id: 'stale', reason: 'reset' },
+    ]);
+    expect(result.changes.putObjects?.map((o) => o.id).sort()).toEqual(['kept', 'new']);
+    expect(result.changes.meta).toEqual({ inflight: null, checkpoint: 'cp2' });
+  });
+});

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StorageAdapter } from '../../client-sdk/src/storage/storage-adapter.ts';
+
+/**
+ * The storage adapter contract: every adapter runs this one suite. `location()` gives a fresh,
+ * empty place to store; opening it again gives an adapter on the same data (an app restart).
+ */
+export interface StorageLocation {
+  open(): StorageAdapter;
+}
+
+export function describeStorageContract(name: string, location: () => StorageLocation): void {
+  describe(`storage adapter contract: ${name}`, () => {
+    const opened: StorageAdapter[] = [];
+    const open = (at: StorageLocation) => {
+      const adapter = at.open();
+      opened.push(adapter);
+      return adapter;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((adapter) => adapter.close()));
+    });
+
+    it('starts empty', async () => {
+      const snapshot = await open(location()).load();
+      expect([...snapshot.objects]).toEqual([]);
+      expect([...snapshot.failures]).toEqual([]);
+      expect([...snapshot.meta]).toEqual([]);
+    });
+
+    it('stores values per store and key, as copies', async () => {
+      const adapter = open(location());
+      const value = { entity: 'WorkOrder', id: 'a', nested: { list: [1, 2, null] } };
+      await adapter.write([
+        { store: 'objects', key: 'WorkOrder:a', value },
+        { store: 'meta', key: 'WorkOrder:a', value: 'same key, other store' },
+        { store: 'failures', key: 'f1', value: { id: 'f1' } },
+      ]);
+      value.nested.list.push(3);
+      const snapshot = await adapter.load();
+      expect(snapshot.objects.get('WorkOrder:a')).toEqual({ entity: 'WorkOrder', id: 'a', nested: { list: [1, 2, null] } });
+      expect(snapshot.meta.get('WorkOrder:a')).toBe('same key, other store');
+      expect(snapshot.failures.get('f1')).toEqual({ id: 'f1' });
+      (snapshot.objects.get('WorkOrder:a') as { id: string }).id = 'changed';
+      expect((await adapter.load()).objects.get('WorkOrder:a')).toMatchObject({ id: 'a' });
+    });
+
+    it('applies the writes of a batch in order, deletes included', async () => {
+      const adapter = open(location());
+      await adapter.write([
+        { store: 'objects', key: 'a', value: 1 },
+        { store: 'objects', key: 'b', value: 2 },
+      ]);
+      await adapter.write([
+        { store: 'objects', key: 'a', delete: true },
+        { store: 'objects', key: 'b', value: 3 },
+        { store: 'objects', key: 'c', value: 4 },
+        { store: 'objects', key: 'c', delete: true },
+        { store: 'objects', key: 'absent', delete: true },
+      ]);
+      expect([...(await adapter.load()).objects].sort()).toEqual([['b', 3]]);
+    });
+
+    it('is atomic: a batch with a value that cannot be stored stores nothing', async () => {
+      const adapter = open(location());
+      await adapter.write([{ store: 'objects', key: 'kept', value: 'before' }]);
+      const failing = adapter.write([
+        { store: 'objects', key: 'kept', value: 'after' },
+        { store: 'meta', key: 'checkpoint', value: 'c2' },
+        { store: 'objects', key: 'bad', value: { fn: () => 1 } },
+      ]);
+      await expect(failing).rejects.toThrow();
+      const snapshot = await adapter.load();
+      expect(snapshot.objects.get('kept')).toBe('before');
+      expect(snapshot.objects.has('bad')).toBe(false);
+      expect(snapshot.meta.has('checkpoint')).toBe(false);
+    });
+
+    it('keeps every write of concurrent batches', async () => {
+      const adapter = open(location());
+      await Promise.all(Array.from({ length: 10 }, (_, i) => adapter.write([{ store: 'objects', key: `k${i}`, value: i }])));
+      expect((await adapter.load()).objects.size).toBe(10);
+    });
+
+    it('keeps the data across close and reopen (an app restart)', async () => {
+      const at = location();
+      const first = open(at);
+      await first.write([
+        { store: 'objects', key: 'WorkOrder:a', value: { title: 'persisted' } },
+        { store: 'meta', key: 'checkpoint', value: 'opaque' },
+      ]);
+      await first.close();
+      const snapshot = await open(at).load();
+      expect(snapshot.objects.get('WorkOrder:a')).toEqual({ title: 'persisted' });
+      expect(snapshot.meta.get('checkpoint')).toBe('opaque');
+    });
+
+    it('clear removes everything', async () => {
+      const adapter = open(location());
+      await adapter.write([
+        { store: 'objects', key: 'a', value: 1 },
+        { store: 'failures', key: 'f', value: 2 },
+        { store: 'meta', key: 'm', value: 3 },
+      ]);
+      await adapter.clear();
+      const snapshot = await adapter.load();
+      expect(snapshot.objects.size + snapshot.failures.size + snapshot.meta.size).toBe(0);
+    });
+  });
+}

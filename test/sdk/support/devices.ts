@@ -1,0 +1,45 @@
+import { openSyncDatabase, type Database, type FetchLike, type SyncDatabaseOptions } from '../../../client-sdk/src/index.ts';
+import { createMemoryStorage } from '../../../client-sdk/src/storage/memory-storage.ts';
+import type { TestServer } from '../../support/server.ts';
+
+/** Test helpers that open SDK databases ("devices") against the real in-process server. */
+
+/** Opens a device for `user` on the test server; options override the defaults. */
+export function openDevice(server: TestServer, user: string, options: Partial<SyncDatabaseOptions> = {}): Promise<Database> {
+  return openSyncDatabase({
+    url: server.url,
+    fetch: server.fetch,
+    token: `dev:${user}`,
+    storage: createMemoryStorage(),
+    ...options,
+  });
+}
+
+/** A deferred promise, to hold a request at a chosen point without timing assumptions. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** The body of a request as JSON, whatever form `fetch` received it in. */
+export async function requestJson(input: RequestInfo | URL, init?: RequestInit): Promise<{ query?: string; variables?: Record<string, unknown> }> {
+  const body = init?.body ?? (input instanceof Request ? await input.clone().text() : undefined);
+  return typeof body === 'string' ? JSON.parse(body) : {};
+}
+
+/** True when a request is a `synchronize` mutation. */
+export async function isSynchronize(input: RequestInfo | URL, init?: RequestInit): Promise<boolean> {
+  return (await requestJson(input, init)).query?.includes('mutation Synchronize') ?? false;
+}
+
+/** Wraps a fetch so that a test can intercept `synchronize` requests. */
+export function interceptSynchronize(
+  fetch: FetchLike,
+  intercept: (forward: () => Promise<Response>, body: { variables?: Record<string, unknown> }) => Promise<Response>,
+): FetchLike {
+  return async (input, init) => {
+    if (!(await isSynchronize(input, init))) return fetch(input, init);
+    return intercept(() => fetch(input, init), await requestJson(input, init));
+  };
+}
