@@ -251,7 +251,12 @@ describe('R23 progress', () => {
     await db.synchronize();
 
     const phases = seen.flatMap((s) => (s.progress ? [s.progress.phase] : []));
-    expect([...new Set(phases)]).toEqual(['upload', 'download', 'apply']);
+    expect(phases.filter((phase, i) => phase !== phases[i - 1])).toEqual(['upload', 'download', 'apply']);
+    const lastUpload = seen.filter((s) => s.progress?.phase === 'upload').at(-1)?.progress;
+    expect(lastUpload?.objects).toEqual({ done: 1, total: 1 });
+    expect(lastUpload?.bytes.done).toBe(lastUpload?.bytes.total);
+    const download = seen.filter((s) => s.progress?.phase === 'download').at(-1)?.progress;
+    expect(download?.bytes.done).toBeGreaterThan(0);
     const upload = seen.find((s) => s.progress?.phase === 'upload' && s.progress.bytes.total !== null)?.progress;
     expect(upload?.objects.total).toBe(1);
     expect(upload?.bytes.total).toBeGreaterThan(0);

@@ -1,0 +1,133 @@
+import type { SyncRequest } from './change-set.ts';
+import { EntityCollection } from './entity-collection.ts';
+import type { EntityMetadataMap, EntityName, EntityTypeMap, ObjectKey } from './entity-types.ts';
+import { randomId, systemClock, type Clock, type IdGenerator } from './environment.ts';
+import { InvalidChangeError } from './errors.ts';
+import { FailureRecords } from './failures.ts';
+import { LocalStore, STORAGE_FORMAT, type StoreListener } from './local-store.ts';
+import { createMemoryStorage } from './storage/memory-storage.ts';
+import type { StorageAdapter } from './storage/storage-adapter.ts';
+import { SyncStatusEmitter, type SyncStatus, type SyncStatusListener } from './sync-status.ts';
+import { Synchronizer, type SyncReport } from './synchronizer.ts';
+import { createTransport, type Transport, type TransportOptions } from './transport.ts';
+
+/**
+ * The local database on the device: typed entity collections, `synchronize()`, failure records,
+ * sync status and change subscriptions, over a storage adapter.
+ */
+
+/** Everything the database can be configured with. */
+export interface SyncDatabaseOptions extends TransportOptions {
+  /** Where data persists; default in memory (lost when the process ends). */
+  storage?: StorageAdapter;
+  /** Makes object ids, the client id and sync ids; default `crypto.randomUUID`. */
+  generateId?: IdGenerator;
+  clock?: Clock;
+  /** Replaces the network transport (tests, custom protocols). */
+  transport?: Transport;
+}
+
+/** Which objects `synchronize()` uploads and downloads (R16). */
+export type SynchronizeOptions<M extends EntityTypeMap> =
+  | { mode?: 'full' }
+  | { mode: 'selected'; objects: readonly ObjectKey<EntityName<M>>[] }
+  | { mode: 'unsynchronized' };
+
+export class SyncDatabase<M extends EntityTypeMap> {
+  /** Failure records received from the server, with the content that was sent. */
+  readonly failures: FailureRecords;
+  private readonly collections = new Map<string, EntityCollection<M, EntityName<M>>>();
+  private readonly status = new SyncStatusEmitter();
+  private readonly synchronizer: Synchronizer;
+
+  constructor(
+    private readonly store: LocalStore,
+    private readonly metadata: EntityMetadataMap<M>,
+    transport: Transport,
+    private readonly environment: { clock: Clock; generateId: IdGenerator },
+  ) {
+    this.failures = new FailureRecords(store, transport);
+    this.synchronizer = new Synchronizer({ store, transport, status: this.status, ...environment });
+  }
+
+  /** This installation's id, sent as `clientId` with every sync. */
+  get clientId(): string {
+    return this.store.meta('clientId') ?? '';
+  }
+
+  /** The checkpoint of the last full sync (opaque); null before the first one. */
+  get checkpoint(): string | null {
+    return this.store.meta('checkpoint') ?? null;
+  }
+
+  /** The syncId of an upload sent but not answered yet; the next sync resends it (R21). */
+  get inFlightSyncId(): string | null {
+    return this.store.meta('inflight')?.syncId ?? null;
+  }
+
+  /** The typed collection of one entity, e.g. `db.entity('WorkOrder')`. */
+  entity<E extends EntityName<M>>(name: E): EntityCollection<M, E> {
+    const metadata = this.metadata[name];
+    if (!metadata) throw new InvalidChangeError(`Unknown entity "${name}"`);
+    let collection = this.collections.get(name);
+    if (!collection) {
+      collection = new EntityCollection<M, EntityName<M>>(name, metadata, this.store, this.environment.generateId);
+      this.collections.set(name, collection);
+    }
+    return collection as unknown as EntityCollection<M, E>;
+  }
+
+  /** Objects with committed changes not yet uploaded. */
+  unsynchronizedObjects(): ObjectKey<EntityName<M>>[] {
+    return this.store
+      .allObjects()
+      .filter((object) => object.pending !== null)
+      .map(({ entity, id }) => ({ entity: entity as EntityName<M>, id }));
+  }
+
+  /**
+   * Synchronizes with the server: uploads committed changes (R2), downloads, and applies the
+   * result in one step (R17). Default mode `full`. Rejects with `SimultaneousSynchronizationError`
+   * while another sync runs (R20), and with `SyncRequestError` when the request fails (the
+   * device's data is then unchanged).
+   */
+  synchronize(options: SynchronizeOptions<M> = {}): Promise<SyncReport> {
+    const request: SyncRequest =
+      options.mode === 'selected' ? { mode: 'selected', objects: options.objects } : { mode: options.mode ?? 'full' };
+    return this.synchronizer.synchronize(request);
+  }
+
+  /** The current sync status and progress. */
+  get syncStatus(): SyncStatus {
+    return this.status.current;
+  }
+
+  /** Calls `listener` on every change of the sync status and progress. */
+  onSyncStatus(listener: SyncStatusListener): () => void {
+    return this.status.subscribe(listener);
+  }
+
+  /** Calls `listener` after any object or failure record changes. */
+  subscribe(listener: StoreListener): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  /** Waits for pending writes and releases the storage. */
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/** Opens a database for an explicit entity map (the generated one: see `openSyncDatabase`). */
+export async function createSyncDatabase<M extends EntityTypeMap>(
+  options: SyncDatabaseOptions & { metadata: EntityMetadataMap<M> },
+): Promise<SyncDatabase<M>> {
+  const clock = options.clock ?? systemClock;
+  const generateId = options.generateId ?? randomId;
+  const store = await LocalStore.open(options.storage ?? createMemoryStorage());
+  if (store.meta('clientId') === undefined) {
+    await store.transact('local', () => ({ changes: { meta: { clientId: generateId(), format: STORAGE_FORMAT } }, result: undefined }));
+  }
+  const transport = options.transport ?? createTransport({ ...options, clock });
+  return new SyncDatabase<M>(store, options.metadata, transport, { clock, generateId });
+}

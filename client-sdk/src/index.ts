@@ -1,0 +1,57 @@
+import { createSyncDatabase, type SyncDatabase, type SyncDatabaseOptions } from './database.ts';
+import { syncEntityMetadata, type SyncEntityTypes } from './generated/entities.ts';
+
+/**
+ * The typed client SDK of offline-sync: a local database on the device that synchronizes with
+ * the server. Start with `openSyncDatabase`; see docs/client-sdk.md.
+ */
+
+/** The database typed by this schema's entities. */
+export type Database = SyncDatabase<SyncEntityTypes>;
+
+/** Opens the local database for the entities of `schema.graphql`. */
+export function openSyncDatabase(options: SyncDatabaseOptions): Promise<Database> {
+  return createSyncDatabase<SyncEntityTypes>({ ...options, metadata: syncEntityMetadata });
+}
+
+export { createSyncDatabase, SyncDatabase, type SyncDatabaseOptions, type SynchronizeOptions } from './database.ts';
+export { EntityCollection, type CollectionEvent, type EditOptions } from './entity-collection.ts';
+export type {
+  AttributeValue,
+  AttributeValues,
+  EntityMetadata,
+  EntityMetadataMap,
+  EntityName,
+  EntityTypeMap,
+  EntityValues,
+  EntityView,
+  ObjectKey,
+  ObjectStatus,
+  PendingOp,
+} from './entity-types.ts';
+export { navigatorOnline, randomId, systemClock, type Clock, type FetchLike, type IdGenerator, type OnlineStatus } from './environment.ts';
+export {
+  DatabaseClosedError,
+  InvalidChangeError,
+  ObjectNotFoundError,
+  SIMULTANEOUS_SYNC_MESSAGE,
+  SimultaneousSynchronizationError,
+  SyncRequestError,
+  SyncSdkError,
+  type GraphQLErrorInfo,
+  type RequestFailureKind,
+} from './errors.ts';
+export { failureContent, FailureRecords, type FailureContent, type FailureFilter } from './failures.ts';
+export type { ChangeSource, FailureRecord, StoreEvent, StoreListener } from './local-store.ts';
+export type { Condition, ListQuery, Operators, OrderBy } from './query.ts';
+export type { ObjectOutcome, RemovalReason, RemovedObject } from './apply-result.ts';
+export type { SyncMode } from './change-set.ts';
+export type { FileUrlData } from './download-stage.ts';
+export type { SyncReport } from './synchronizer.ts';
+export type { Amount, SyncPhase, SyncProgress, SyncStatus, SyncStatusListener } from './sync-status.ts';
+export { createTransport, type RequestProgress, type TokenSource, type Transport, type TransportOptions } from './transport.ts';
+export { createMemoryStorage } from './storage/memory-storage.ts';
+export { createIndexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb-storage.ts';
+export { storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite, type StoreName } from './storage/storage-adapter.ts';
+export type { SyncEntityTypes } from './generated/entities.ts';
+export type * from './generated/graphql.ts';

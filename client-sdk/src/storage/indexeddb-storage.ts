@@ -1,0 +1,93 @@
+import { emptySnapshot, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
+
+/** Options of the IndexedDB adapter. */
+export interface IndexedDbStorageOptions {
+  /** Database name; one per app and user, e.g. `field-service:alice`. */
+  name: string;
+  /** The IndexedDB factory; default `globalThis.indexedDB` (inject `fake-indexeddb` in Node). */
+  indexedDB?: IDBFactory;
+}
+
+const VERSION = 1;
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function completion(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
+function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = factory.open(name, VERSION);
+    req.onupgradeneeded = () => {
+      for (const store of storeNames) {
+        if (!req.result.objectStoreNames.contains(store)) req.result.createObjectStore(store);
+      }
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+    req.onblocked = () => reject(new Error(`IndexedDB database "${name}" is blocked by another connection`));
+  });
+}
+
+/**
+ * Storage in IndexedDB (browsers; Node through `fake-indexeddb`). A batch is one readwrite
+ * transaction over all stores, so a failing write aborts the whole batch.
+ */
+export function createIndexedDbStorage(options: IndexedDbStorageOptions): StorageAdapter {
+  const factory = options.indexedDB ?? globalThis.indexedDB;
+  if (!factory) throw new Error('IndexedDB is not available here; pass options.indexedDB');
+  let connection: Promise<IDBDatabase> | null = null;
+  const db = () => (connection ??= openDatabase(factory, options.name));
+
+  return {
+    async load(): Promise<StorageSnapshot> {
+      const tx = (await db()).transaction([...storeNames], 'readonly');
+      const snapshot = emptySnapshot();
+      await Promise.all(
+        storeNames.map(async (store) => {
+          const os = tx.objectStore(store);
+          const [keys, values] = await Promise.all([request(os.getAllKeys()), request(os.getAll())]);
+          keys.forEach((key, i) => snapshot[store].set(String(key), values[i]));
+        }),
+      );
+      return snapshot;
+    },
+    async write(writes: readonly StorageWrite[]) {
+      const tx = (await db()).transaction([...storeNames], 'readwrite');
+      const done = completion(tx);
+      try {
+        for (const write of writes) {
+          const os = tx.objectStore(write.store);
+          if ('delete' in write) os.delete(write.key);
+          else os.put(write.value, write.key);
+        }
+      } catch (error) {
+        // put() throws synchronously for values it cannot clone; abort so nothing is stored.
+        tx.abort();
+        await done.catch(() => undefined);
+        throw error;
+      }
+      await done;
+    },
+    async clear() {
+      const tx = (await db()).transaction([...storeNames], 'readwrite');
+      const done = completion(tx);
+      for (const store of storeNames) tx.objectStore(store).clear();
+      await done;
+    },
+    async close() {
+      if (connection) (await connection).close();
+      connection = null;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { emptySnapshot, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
+
+/**
+ * Storage in memory: for tests, for Node processes that do not need to persist, and as the
+ * reference behaviour of the adapter contract. The same instance can be handed to a new database
+ * to simulate an app restart.
+ */
+export function createMemoryStorage(): StorageAdapter {
+  const data: StorageSnapshot = emptySnapshot();
+  return {
+    async load() {
+      return structuredClone(data);
+    },
+    async write(writes: readonly StorageWrite[]) {
+      // Clone every value before touching the data: one that cannot be cloned stores nothing.
+      const staged = writes.map((write) => ('delete' in write ? write : { ...write, value: structuredClone(write.value) }));
+      for (const write of staged) {
+        if ('delete' in write) data[write.store].delete(write.key);
+        else data[write.store].set(write.key, write.value);
+      }
+    },
+    async clear() {
+      for (const store of Object.values(data)) store.clear();
+    },
+    async close() {},
+  };
+}

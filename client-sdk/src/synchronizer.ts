@@ -1,0 +1,185 @@
+import { applySyncResult, type ObjectOutcome, type RemovedObject } from './apply-result.ts';
+import { planChangeSet, type InFlightSync, type SyncMode, type SyncRequest } from './change-set.ts';
+import { stagePage, type FileUrlData } from './download-stage.ts';
+import type { ObjectKey } from './entity-types.ts';
+import type { Clock, IdGenerator } from './environment.ts';
+import { SimultaneousSynchronizationError, SyncRequestError, SyncSdkError } from './errors.ts';
+import type { DownloadMode, ObjectRef } from './generated/graphql.ts';
+import type { FailureRecord, LocalStore } from './local-store.ts';
+import type { SyncStatusEmitter } from './sync-status.ts';
+import type { Transport } from './transport.ts';
+
+/**
+ * Runs `synchronize()`: one sync at a time (R20), an unanswered upload resent identically before
+ * anything else (R21), the change set persisted before it is sent, and the result applied to the
+ * device in one step (R17).
+ */
+
+/** What one `synchronize()` call did (R23). */
+export interface SyncReport {
+  mode: SyncMode;
+  /** The syncIds sent, in order; two when an unanswered upload was resent first. */
+  syncIds: string[];
+  /** An upload whose response was lost was resent with its original syncId. */
+  retried: boolean;
+  /** The server had already applied a resent upload and answered with its recorded outcome. */
+  replayed: boolean;
+  /** The download replaced the device's data of the downloaded entities. */
+  reset: boolean;
+  /** Per uploaded change, what happened. */
+  uploaded: ObjectOutcome[];
+  /** Objects removed from the device, and why. */
+  removed: RemovedObject[];
+  /** Objects received from the server. */
+  downloaded: number;
+  /** Failure records received (also kept in `db.failures`). */
+  failures: FailureRecord[];
+  /** File contents the device may fetch. */
+  files: FileUrlData[];
+  /** Selected objects not synchronized because they were never committed (R2). */
+  skipped: ObjectKey[];
+}
+
+function emptyReport(mode: SyncMode): SyncReport {
+  return { mode, syncIds: [], retried: false, replayed: false, reset: false, uploaded: [], removed: [], downloaded: 0, failures: [], files: [], skipped: [] };
+}
+
+function sameRefs(a: readonly ObjectRef[] | null, b: readonly ObjectRef[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((ref, i) => ref.entity === b[i]?.entity && ref.id === b[i]?.id);
+}
+
+export interface SynchronizerDeps {
+  store: LocalStore;
+  transport: Transport;
+  status: SyncStatusEmitter;
+  clock: Clock;
+  generateId: IdGenerator;
+}
+
+export class Synchronizer {
+  private running = false;
+  private modes: Record<string, DownloadMode> | null = null;
+
+  constructor(private readonly deps: SynchronizerDeps) {}
+
+  /** Starts a sync; rejects at once with the R20 error while another one runs. */
+  synchronize(request: SyncRequest): Promise<SyncReport> {
+    if (this.running) return Promise.reject(new SimultaneousSynchronizationError());
+    this.running = true;
+    const { status, clock } = this.deps;
+    status.update({ running: true, progress: null });
+    return this.run(request).then(
+      (report) => {
+        this.running = false;
+        status.update({ running: false, progress: null, lastCompletedAt: clock.now().toISOString(), lastError: null });
+        return report;
+      },
+      (error: unknown) => {
+        this.running = false;
+        const lastError = error instanceof SyncSdkError ? error : new SyncSdkError(String(error), { cause: error });
+        status.update({ running: false, progress: null, lastError });
+        throw error;
+      },
+    );
+  }
+
+  private async run(request: SyncRequest): Promise<SyncReport> {
+    const { store } = this.deps;
+    const modes = await this.downloadModes();
+    const report = emptyReport(request.mode);
+    const previous = store.meta('inflight');
+    if (previous) {
+      report.retried = true;
+      await this.round(previous, report);
+    }
+    // Planned and persisted in one transaction (R21: before sending), so that a local edit can
+    // never slip between what is planned and what is recorded as in flight.
+    const inflight = await store.transact('sync', () => {
+      const plan = planChangeSet(store.allObjects(), request, modes);
+      report.skipped = plan.skipped;
+      const nothingToDo =
+        plan.changes.length === 0 &&
+        (request.mode === 'unsynchronized' ||
+          (request.mode === 'selected' && plan.selection?.length === 0) ||
+          (previous !== undefined && previous.mode === request.mode && sameRefs(previous.selection, plan.selection)));
+      if (nothingToDo) return { changes: {}, result: null };
+      const syncId = this.deps.generateId();
+      const next: InFlightSync = {
+        syncId,
+        mode: request.mode,
+        input: { clientId: store.meta('clientId') ?? '', syncId, checkpoint: store.meta('checkpoint') ?? null, changes: plan.changes },
+        selection: plan.selection,
+        startedAt: this.deps.clock.now().toISOString(),
+      };
+      return { changes: { meta: { inflight: next } }, result: next };
+    });
+    if (inflight) await this.round(inflight, report);
+    return report;
+  }
+
+  /** The download modes, asked once per session (they only change with a server upgrade). */
+  private async downloadModes(): Promise<Record<string, DownloadMode>> {
+    if (this.modes) return this.modes;
+    const infos = await this.deps.transport.syncEntities();
+    this.modes = Object.fromEntries(infos.map((info) => [info.entity, info.downloadMode]));
+    return this.modes;
+  }
+
+  /** Sends one persisted change set and applies its result. */
+  private async round(inflight: InFlightSync, report: SyncReport): Promise<void> {
+    const { store, transport, status } = this.deps;
+    const objectCount = inflight.input.changes.length;
+    let uploadBytes = 0;
+    let received: { done: number; total: number | null } = { done: 0, total: null };
+    status.progress('upload', { done: 0, total: objectCount }, { done: 0, total: null });
+    // The upload is done when the first response bytes arrive (fetch reports no upload progress).
+    const finishUpload = () =>
+      status.progress('upload', { done: objectCount, total: objectCount }, { done: uploadBytes, total: uploadBytes });
+    let page;
+    try {
+      page = await transport.synchronize(
+        { input: inflight.input, selection: inflight.selection },
+        {
+          sending: (bytes) => {
+            uploadBytes = bytes;
+            status.progress('upload', { done: 0, total: objectCount }, { done: 0, total: bytes });
+          },
+          receiving: (bytes, total) => {
+            if (received.done === 0) finishUpload();
+            received = { done: bytes, total };
+            status.progress('download', { done: 0, total: null }, received);
+          },
+        },
+      );
+    } catch (error) {
+      if (error instanceof SyncRequestError && !error.mayHaveApplied) {
+        // The server refused the request before applying it: rebuild it from the pending changes next time.
+        await store.transact('sync', () => ({ changes: { meta: { inflight: null } }, result: undefined }));
+      }
+      throw error;
+    }
+    if (received.done === 0) finishUpload();
+    const download = stagePage(null, page);
+    if (!download.complete) {
+      throw new SyncRequestError('protocol', 'The server sent a paged download (hasMore), which this SDK version cannot fetch yet');
+    }
+    const total = download.upserted.length + download.deleted.length;
+    status.progress('download', { done: total, total }, { done: received.done, total: received.done });
+    status.progress('apply', { done: 0, total }, { done: 0, total: null });
+    const modes = this.modes ?? {};
+    const applied = await store.transact('sync', () => {
+      const result = applySyncResult({ objects: store.allObjects(), inflight, download, modes });
+      return { changes: result.changes, result };
+    });
+    status.progress('apply', { done: total, total }, { done: 0, total: null });
+    report.syncIds.push(inflight.syncId);
+    report.replayed ||= download.replayed;
+    report.reset ||= download.reset && inflight.mode === 'full';
+    report.uploaded.push(...applied.outcomes);
+    report.removed.push(...applied.removed);
+    report.downloaded += download.upserted.length;
+    report.failures.push(...download.failures);
+    report.files.push(...download.files);
+  }
+}

@@ -1,0 +1,200 @@
+import { Client, fetchExchange, type AnyVariables, type CombinedError, type TypedDocumentNode } from '@urql/core';
+import { systemClock, navigatorOnline, type Clock, type FetchLike, type OnlineStatus } from './environment.ts';
+import { SyncRequestError, type GraphQLErrorInfo } from './errors.ts';
+import {
+  ResolveSynchronizationFailureDocument,
+  SyncEntitiesDocument,
+  SynchronizationFailuresDocument,
+  SynchronizeDocument,
+  type SyncEntitiesQuery,
+  type SynchronizationFailureFieldsFragment,
+  type SynchronizationFailuresQueryVariables,
+  type SynchronizeMutation,
+  type SynchronizeMutationVariables,
+} from './generated/graphql.ts';
+
+/**
+ * The only module that talks to the network (and the only one importing urql). It sends the
+ * generated typed documents and turns every way a request can fail into a `SyncRequestError`
+ * of a precise kind, so the rest of the SDK can decide whether an upload may have been applied.
+ */
+
+/** The `synchronize` result as this SDK selects it. */
+export type SyncResultData = SynchronizeMutation['synchronize'];
+/** One entity's download mode as the server reports it. */
+export type SyncEntityInfo = SyncEntitiesQuery['syncEntities'][number];
+
+/** The bearer token, or a function that returns the current one (e.g. refreshed). */
+export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
+
+/** How the transport reaches the server. */
+export interface TransportOptions {
+  /** The GraphQL endpoint, e.g. `https://sync.example.com/graphql`. */
+  url: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: TokenSource;
+  /** Further headers on every request. */
+  headers?: Readonly<Record<string, string>>;
+  /** Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** A request (including reading the response) that takes longer fails as `timeout`. Default 30 s. */
+  timeoutMs?: number;
+  clock?: Clock;
+  isOnline?: OnlineStatus;
+}
+
+/** Byte-level progress of one request. */
+export interface RequestProgress {
+  /** The request body is about to be sent. */
+  sending(bytes: number): void;
+  /** Response bytes received so far; `total` from Content-Length when the server sent it. */
+  receiving(bytes: number, total: number | null): void;
+}
+
+/** The server operations the SDK uses. */
+export interface Transport {
+  synchronize(variables: SynchronizeMutationVariables, progress?: RequestProgress): Promise<SyncResultData>;
+  syncEntities(): Promise<SyncEntityInfo[]>;
+  synchronizationFailures(variables: SynchronizationFailuresQueryVariables): Promise<SynchronizationFailureFieldsFragment[]>;
+  resolveSynchronizationFailure(id: string): Promise<SynchronizationFailureFieldsFragment>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Reads a whole body, reporting bytes as they arrive. */
+async function readBody(response: Response, onBytes: (bytes: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.byteLength;
+    onBytes(length);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function classify(error: CombinedError, status: number | undefined): SyncRequestError {
+  if (error.networkError instanceof SyncRequestError) return error.networkError;
+  const graphQLErrors: GraphQLErrorInfo[] = error.graphQLErrors.map((e) => ({
+    message: e.message,
+    ...(e.path ? { path: e.path } : {}),
+    ...(e.extensions && Object.keys(e.extensions).length > 0 ? { extensions: e.extensions } : {}),
+  }));
+  const details = { status, graphQLErrors, cause: error };
+  const messages = graphQLErrors.map((e) => e.message).join('; ') || error.networkError?.message || error.message;
+  if (status === 401) return new SyncRequestError('unauthorized', `The server refused the credentials (HTTP 401): ${messages}`, details);
+  if (status === 413) return new SyncRequestError('payload-too-large', `The request is over the server's size limit (HTTP 413)`, details);
+  if (status !== undefined && status >= 500) return new SyncRequestError('server', `The server failed (HTTP ${status}): ${messages}`, details);
+  if (graphQLErrors.length > 0) {
+    // Errors without a path refuse the request before it runs (parse, validation, variables);
+    // an error with a path comes from a resolver, which may have committed before failing.
+    const mayHaveApplied = graphQLErrors.some((e) => e.path !== undefined && e.path.length > 0);
+    return new SyncRequestError('graphql', `The server refused the request: ${messages}`, { ...details, mayHaveApplied });
+  }
+  if (status !== undefined && (status < 200 || status >= 300)) {
+    return new SyncRequestError('http', `The server answered HTTP ${status}: ${messages}`, details);
+  }
+  return new SyncRequestError('protocol', `Unexpected response: ${messages}`, details);
+}
+
+/** Creates the urql-based transport. */
+export function createTransport(options: TransportOptions): Transport {
+  const clock = options.clock ?? systemClock;
+  const isOnline = options.isOnline ?? navigatorOnline;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const client = new Client({ url: options.url, exchanges: [fetchExchange], requestPolicy: 'network-only', preferGetMethod: false });
+
+  async function headers(): Promise<Record<string, string>> {
+    const token = typeof options.token === 'function' ? await options.token() : options.token;
+    return { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  }
+
+  /** fetch with a deadline over the whole exchange; the body is read here to count its bytes. */
+  function fetchFor(progress: RequestProgress | undefined, seen: { status?: number }): FetchLike {
+    return async (input, init) => {
+      const controller = new AbortController();
+      init?.signal?.addEventListener('abort', () => controller.abort());
+      progress?.sending(typeof init?.body === 'string' ? new TextEncoder().encode(init.body).byteLength : 0);
+      const exchange = async (): Promise<Response> => {
+        let response: Response;
+        try {
+          response = await baseFetch(input, { ...init, signal: controller.signal });
+        } catch (cause) {
+          throw new SyncRequestError('network', `The request to ${options.url} failed: ${describe(cause)}`, { cause });
+        }
+        seen.status = response.status;
+        const length = Number(response.headers.get('content-length'));
+        const total = Number.isFinite(length) && length > 0 ? length : null;
+        let body: Uint8Array<ArrayBuffer>;
+        try {
+          body = await readBody(response, (bytes) => progress?.receiving(bytes, total));
+        } catch (cause) {
+          throw new SyncRequestError('network', `The response from ${options.url} was lost: ${describe(cause)}`, { cause, status: response.status });
+        }
+        const nullBody = response.status === 204 || response.status === 304;
+        return new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      };
+      let timer: unknown;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = clock.setTimeout(() => {
+          controller.abort();
+          reject(new SyncRequestError('timeout', `No complete response from ${options.url} within ${timeoutMs} ms`));
+        }, timeoutMs);
+      });
+      const work = exchange();
+      // Once the deadline wins, the aborted exchange's own failure is of no interest.
+      work.catch(() => undefined);
+      try {
+        return await Promise.race([work, deadline]);
+      } finally {
+        clock.clearTimeout(timer);
+      }
+    };
+  }
+
+  async function execute<Data, Variables extends AnyVariables>(
+    kind: 'query' | 'mutation',
+    document: TypedDocumentNode<Data, Variables>,
+    variables: Variables,
+    progress?: RequestProgress,
+  ): Promise<Data> {
+    if (!isOnline()) throw new SyncRequestError('offline', 'The device is offline; nothing was sent', { mayHaveApplied: false });
+    const seen: { status?: number } = {};
+    const context = { fetch: fetchFor(progress, seen), fetchOptions: { headers: await headers() } };
+    const operation = kind === 'query' ? client.query(document, variables, context) : client.mutation(document, variables, context);
+    const result = await operation.toPromise();
+    if (result.error) throw classify(result.error, seen.status);
+    if (!result.data) throw new SyncRequestError('protocol', 'The response has no data', { status: seen.status });
+    return result.data;
+  }
+
+  return {
+    async synchronize(variables, progress) {
+      return (await execute('mutation', SynchronizeDocument, variables, progress)).synchronize;
+    },
+    async syncEntities() {
+      return (await execute('query', SyncEntitiesDocument, {})).syncEntities;
+    },
+    async synchronizationFailures(variables) {
+      return (await execute('query', SynchronizationFailuresDocument, variables)).synchronizationFailures;
+    },
+    async resolveSynchronizationFailure(id) {
+      return (await execute('mutation', ResolveSynchronizationFailureDocument, { id })).resolveSynchronizationFailure;
+    },
+  };
+}
