@@ -35,6 +35,8 @@ export interface SyncLimits {
   maxPageSize: number;
   /** Days an exactly-once upload record is kept (R4). */
   uploadRecordDays: number;
+  /** Days deletes are remembered; older checkpoints get a complete download (R19). */
+  tombstoneDays: number;
 }
 
 export const defaultLimits: SyncLimits = {
@@ -43,6 +45,7 @@ export const defaultLimits: SyncLimits = {
   maxSelection: 1_000,
   maxPageSize: 1_000,
   uploadRecordDays: 90,
+  tombstoneDays: 30,
 };
 
 function int(value: string | undefined, fallback: number): number {
@@ -79,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxSelection: int(env.MAX_SELECTION, defaultLimits.maxSelection),
       maxPageSize: int(env.MAX_PAGE_SIZE, defaultLimits.maxPageSize),
       uploadRecordDays: int(env.UPLOAD_RECORD_DAYS, defaultLimits.uploadRecordDays),
+      tombstoneDays: int(env.TOMBSTONE_DAYS, defaultLimits.tombstoneDays),
     },
     graphiql: bool(env.GRAPHIQL, dev),
     introspection: bool(env.INTROSPECTION, dev),

@@ -1,11 +1,12 @@
 import { defaultLimits, type ServerConfig, type SyncLimits } from './config.ts';
+import { installChangeTracking } from './db/change-tracking.ts';
 import { openDatabase, type Database } from './db/connect.ts';
 import { createDemoRegistry } from './demo/entities.ts';
 import { seedDemoData } from './demo/seed.ts';
 import { createApp, type App } from './http/app.ts';
 import type { Registry } from './registry/registry.ts';
 import type { ServerServices } from './services.ts';
-import { purgeUploads } from './sync/uploads.ts';
+import { purgeExpired } from './sync/retention.ts';
 
 /** A server ready to handle requests: the app, its services and its database. */
 export interface SyncServer {
@@ -25,8 +26,6 @@ export interface CreateServerOptions {
   limits?: Partial<SyncLimits>;
 }
 
-const DAY = 24 * 60 * 60 * 1000;
-
 /** Opens the database (applying migrations), seeds the demo data if asked, and builds the app. */
 export async function createSyncServer(options: CreateServerOptions): Promise<SyncServer> {
   const { config } = options;
@@ -34,10 +33,11 @@ export async function createSyncServer(options: CreateServerOptions): Promise<Sy
     options.database ??
     (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir }));
   const registry = options.registry ?? createDemoRegistry();
+  await installChangeTracking(database.db, registry);
   if (config.seedDemoData && !options.registry) await seedDemoData(database.db);
   const limits = { ...defaultLimits, ...config.limits, ...options.limits };
   const services: ServerServices = { db: database.db, registry, limits };
-  const purge = () => purgeUploads(database.db, new Date(Date.now() - limits.uploadRecordDays * DAY)).catch(() => {});
+  const purge = () => purgeExpired(database.db, limits).catch(() => {});
   await purge();
   const timer = setInterval(purge, 60 * 60 * 1000);
   timer.unref();

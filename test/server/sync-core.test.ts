@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../server/src/config.ts';
+import { installChangeTracking } from '../../server/src/db/change-tracking.ts';
 import type { Database } from '../../server/src/db/connect.ts';
 import { createDemoRegistry } from '../../server/src/demo/entities.ts';
 import { seedDemoData, seedIds } from '../../server/src/demo/seed.ts';
@@ -15,8 +16,10 @@ let core: SyncCore;
 const alice = { id: 'alice', roles: ['fieldworker'] };
 beforeAll(async () => {
   database = await openTestDatabase();
+  const registry = createDemoRegistry();
+  await installChangeTracking(database.db, registry);
   await seedDemoData(database.db);
-  core = { db: database.db, registry: createDemoRegistry(), limits: defaultLimits };
+  core = { db: database.db, registry, limits: defaultLimits };
 });
 afterAll(() => database.close());
 

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { createDemoRegistry } from '../../server/src/demo/entities.ts';
 import { demoEntities, workOrderEntity } from '../../server/src/demo/entities.ts';
 import { createRegistry } from '../../server/src/registry/registry.ts';
-import { purgeUploads } from '../../server/src/sync/uploads.ts';
+import { purgeExpired } from '../../server/src/sync/retention.ts';
 import { change, graphql, sync, syncRaw, upsertedOf, uuid } from '../support/graphql.ts';
 import { countRows, createWorkOrder, customers, readObject } from '../support/demo.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -139,7 +139,7 @@ describe('R4 exactly once per (clientId, syncId)', () => {
     await sync(server, 'alice', { clientId: 'tablet-4', syncId, changes: [createWorkOrder('alice').change] });
     const db = server.database.db;
     await db.execute(sql`update sync_uploads set created_at = now() - interval '91 days' where sync_id = ${syncId}`);
-    await purgeUploads(db, new Date(Date.now() - 90 * 24 * 3600 * 1000));
+    await purgeExpired(db, { uploadRecordDays: 90, tombstoneDays: 30 });
     const left = (await db.execute(sql`select count(*)::int as n from sync_uploads where sync_id = ${syncId}`)) as unknown as { rows?: { n: number }[] } & { n: number }[];
     expect(Number((left.rows ?? left)[0]!.n)).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { defineEntity } from '../../server/src/registry/define-entity.ts';
-import { syncColumns } from '../../server/src/registry/system-columns.ts';
+import { syncColumns, syncIndexes } from '../../server/src/registry/system-columns.ts';
 import { isAdmin } from '../../server/src/registry/viewer.ts';
 import { HookError } from '../../server/src/sync/errors.ts';
 
@@ -10,21 +10,27 @@ import { HookError } from '../../server/src/sync/errors.ts';
  * and one `defineEntity`. It also exercises what the demo does not: `reject` and custom merge
  * policies (R5) and hooks that fail (R8).
  */
-export const equipment = pgTable('equipment', {
-  ...syncColumns(),
-  name: text('name').notNull(),
-  serialNumber: text('serial_number').unique(),
-  notes: text('notes'),
-  counter: integer('counter').notNull().default(0),
-  ownerId: text('owner_id').notNull(),
-});
+export const equipment = pgTable(
+  'equipment',
+  {
+    ...syncColumns(),
+    name: text('name').notNull(),
+    serialNumber: text('serial_number').unique(),
+    notes: text('notes'),
+    counter: integer('counter').notNull().default(0),
+    ownerId: text('owner_id').notNull(),
+  },
+  (t) => [...syncIndexes(t)],
+);
 
 /** What `npm run db:generate` would write for the table above. */
 export const equipmentDdl = [
   `create table "equipment" (
     "id" uuid primary key, "version" integer default 1 not null,
     "created_at" timestamp with time zone default now() not null, "changed_at" timestamp with time zone default now() not null,
+    "changed_tx" xid8 default pg_current_xact_id() not null,
     "name" text not null, "serial_number" text constraint "equipment_serial_number_unique" unique, "notes" text, "counter" integer default 0 not null, "owner_id" text not null)`,
+  `create index "equipment_changed_tx_index" on "equipment" ("changed_tx")`,
 ];
 
 export const equipmentEntity = defineEntity({

@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { customType, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-/** PostgreSQL's 64-bit transaction id, as text; used to order deletes against checkpoints (R18). */
-const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+import { xid8 } from '../registry/system-columns.ts';
+import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** R4: one row per applied upload `(clientId, syncId)`, holding its recorded outcome. */
 export const syncUploads = pgTable(
@@ -53,5 +51,9 @@ export const syncTombstones = pgTable(
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
   },
-  (t) => [primaryKey({ columns: [t.entity, t.objectId] }), index('sync_tombstones_deleted_at').on(t.deletedAt)],
+  (t) => [
+    primaryKey({ columns: [t.entity, t.objectId] }),
+    index('sync_tombstones_deleted_at').on(t.deletedAt),
+    index('sync_tombstones_tx').on(t.tx),
+  ],
 );

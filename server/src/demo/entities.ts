@@ -78,6 +78,7 @@ export const photoEntity = defineEntity({
   download: {
     mode: 'FILTERED',
     filter: (viewer, table) => isAdmin(viewer) || inArray(table.workOrderId, readableWorkOrderIds(viewer)),
+    dependsOn: ['workOrderId'],
   },
   access: {
     read: (viewer, table) => isAdmin(viewer) || inArray(table.workOrderId, readableWorkOrderIds(viewer)),

@@ -1,16 +1,20 @@
 import { doublePrecision, date, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { syncColumns } from '../registry/system-columns.ts';
+import { syncColumns, syncIndexes } from '../registry/system-columns.ts';
 
 /** The demo field-service domain of DESIGN §4: drizzle tables. */
 
 export const workOrderStatus = pgEnum('work_order_status', ['OPEN', 'IN_PROGRESS', 'DONE']);
 
-export const customers = pgTable('customer', {
-  ...syncColumns(),
-  name: text('name').notNull(),
-  address: text('address'),
-  phone: text('phone'),
-});
+export const customers = pgTable(
+  'customer',
+  {
+    ...syncColumns(),
+    name: text('name').notNull(),
+    address: text('address'),
+    phone: text('phone'),
+  },
+  (t) => [...syncIndexes(t)],
+);
 
 export const workOrders = pgTable(
   'work_order',
@@ -25,7 +29,7 @@ export const workOrders = pgTable(
     hoursSpent: doublePrecision('hours_spent').notNull().default(0),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('work_order_assignee').on(t.assigneeId), index('work_order_customer').on(t.customerId)],
+  (t) => [...syncIndexes(t), index('work_order_assignee').on(t.assigneeId), index('work_order_customer').on(t.customerId)],
 );
 
 export const photos = pgTable(
@@ -39,7 +43,7 @@ export const photos = pgTable(
     size: integer('size').notNull(),
     contentHash: text('content_hash').notNull(),
   },
-  (t) => [index('photo_work_order').on(t.workOrderId)],
+  (t) => [...syncIndexes(t), index('photo_work_order').on(t.workOrderId)],
 );
 
 export const feedback = pgTable(
@@ -50,5 +54,5 @@ export const feedback = pgTable(
     rating: integer('rating'),
     authorId: text('author_id').notNull(),
   },
-  (t) => [index('feedback_author').on(t.authorId)],
+  (t) => [...syncIndexes(t), index('feedback_author').on(t.authorId)],
 );

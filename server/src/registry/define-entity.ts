@@ -12,6 +12,7 @@ export type SyncTable = PgTable & {
   version: AnyPgColumn;
   createdAt: AnyPgColumn;
   changedAt: AnyPgColumn;
+  changedTx: AnyPgColumn;
 };
 
 /** A row of the table, keyed by attribute name as drizzle selects it. */
@@ -51,10 +52,15 @@ export interface AccessRules<T extends SyncTable> {
   writable: Readonly<Record<string, readonly AttributeOf<T>[] | 'all'>>;
 }
 
-/** R15 download configuration; `filter` is required for FILTERED. */
+/**
+ * R15 download configuration; `filter` is required for FILTERED. `dependsOn` names reference
+ * attributes whose target's changes can change which rows the viewer may read or download (a
+ * photo is visible through its work order): incremental sync re-checks the rows referencing a
+ * changed target.
+ */
 export type DownloadConfig<T extends SyncTable> =
-  | { mode: 'FILTERED'; filter: (viewer: Viewer, table: T) => RowFilter }
-  | { mode: Exclude<DownloadMode, 'FILTERED'> };
+  | { mode: 'FILTERED'; filter: (viewer: Viewer, table: T) => RowFilter; dependsOn?: readonly AttributeOf<T>[] }
+  | { mode: Exclude<DownloadMode, 'FILTERED'>; dependsOn?: readonly AttributeOf<T>[] };
 
 /** What a custom merge resolver is told about one attribute the device changed. */
 export interface MergeContext {

@@ -118,6 +118,10 @@ function buildModel(definition: EntityDefinition, names: ReadonlySet<string>): E
   for (const calc of Object.keys(definition.calculated ?? {})) {
     if (attributes.has(calc) || columns[calc]) throw new Error(`${name}: calculated "${calc}" clashes with a column`);
   }
+  for (const attr of definition.download.dependsOn ?? []) {
+    known(attr, 'download.dependsOn');
+    if (!references[attr]) throw new Error(`${name}: download.dependsOn names "${attr}", which is not a reference`);
+  }
   if (definition.download.mode === 'FILTERED' && !('filter' in definition.download)) {
     throw new Error(`${name}: download mode FILTERED needs a filter`);
   }

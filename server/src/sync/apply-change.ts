@@ -1,8 +1,7 @@
-import { and, eq, is, sql, SQL } from 'drizzle-orm';
+import { eq, is, sql, SQL } from 'drizzle-orm';
 import type { Db, HookContext, SyncTable } from '../registry/define-entity.ts';
 import { writableAttributes, type EntityModel, type Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
-import { syncTombstones } from '../db/system-tables.ts';
 import { allowed, isReadable } from './access.ts';
 import { ChangeFailure } from './errors.ts';
 import { runHook, runValidate, type HookErrorLogger } from './hooks.ts';
@@ -116,7 +115,6 @@ async function applyCreate(ctx: ApplyContext, model: EntityModel, change: Change
   await runHook(model, 'beforeCommit', hookCtx, ctx.log);
   checkRequired(model, id, row, model.attributes.keys());
   await ctx.db.insert(model.table).values({ ...row, id, version: 1, createdAt: ctx.now, changedAt: ctx.now });
-  await ctx.db.delete(syncTombstones).where(and(eq(syncTombstones.entity, model.name), eq(syncTombstones.objectId, id)));
   await runHook(model, 'afterCommit', hookCtx, ctx.log);
   return { status: 'APPLIED', version: 1 };
 }
@@ -187,7 +185,7 @@ async function applyDelete(ctx: ApplyContext, model: EntityModel, change: Change
   return { status: 'APPLIED', version: null };
 }
 
-/** Deletes an object: references (restrict or cascade), hooks, the row and its tombstone. */
+/** Deletes an object: references (restrict or cascade), hooks and the row (its tombstone is the trigger's). */
 async function deleteObject(ctx: ApplyContext, model: EntityModel, row: Row): Promise<void> {
   const id = row.id as string;
   for (const other of ctx.registry.list) {
@@ -207,13 +205,6 @@ async function deleteObject(ctx: ApplyContext, model: EntityModel, row: Row): Pr
   const hookCtx = hookContext(ctx, 'DELETE', row, row, []);
   await runHook(model, 'beforeDelete', hookCtx, ctx.log);
   await ctx.db.delete(model.table).where(eq(model.table.id, id));
-  await ctx.db
-    .insert(syncTombstones)
-    .values({ entity: model.name, objectId: id, deletedAt: ctx.now })
-    .onConflictDoUpdate({
-      target: [syncTombstones.entity, syncTombstones.objectId],
-      set: { deletedAt: ctx.now, tx: sql`pg_current_xact_id()` },
-    });
   await runHook(model, 'afterDelete', hookCtx, ctx.log);
   ctx.remove({ entity: model.name, id });
 }

@@ -63,6 +63,7 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
     affected: outcome.affected,
     selection: input.selection ?? null,
     checkpoint: input.checkpoint ?? null,
+    tombstoneDays: core.limits.tombstoneDays,
   });
   return {
     syncId: input.syncId,

@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { syncUploads } from '../db/system-tables.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { Viewer } from '../registry/viewer.ts';
@@ -35,11 +35,6 @@ export async function recordUpload(db: Db, clientId: string, syncId: string, out
     .update(syncUploads)
     .set({ outcome })
     .where(and(eq(syncUploads.clientId, clientId), eq(syncUploads.syncId, syncId)));
-}
-
-/** Forgets upload records older than the retention (R4: 90 days by default). */
-export async function purgeUploads(db: Db, olderThan: Date): Promise<void> {
-  await db.delete(syncUploads).where(lt(syncUploads.createdAt, olderThan));
 }
 
 /** JSON turns dates into strings; give the replayed failure records their dates back. */

@@ -36,6 +36,7 @@ CREATE TABLE "customer" (
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"changed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"changed_tx" "xid8" DEFAULT pg_current_xact_id() NOT NULL,
 	"name" text NOT NULL,
 	"address" text,
 	"phone" text
@@ -46,6 +47,7 @@ CREATE TABLE "feedback" (
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"changed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"changed_tx" "xid8" DEFAULT pg_current_xact_id() NOT NULL,
 	"text" text NOT NULL,
 	"rating" integer,
 	"author_id" text NOT NULL
@@ -56,6 +58,7 @@ CREATE TABLE "photo" (
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"changed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"changed_tx" "xid8" DEFAULT pg_current_xact_id() NOT NULL,
 	"work_order_id" uuid NOT NULL,
 	"caption" text,
 	"file_name" text NOT NULL,
@@ -69,6 +72,7 @@ CREATE TABLE "work_order" (
 	"version" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"changed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"changed_tx" "xid8" DEFAULT pg_current_xact_id() NOT NULL,
 	"title" text NOT NULL,
 	"description" text,
 	"status" "work_order_status" DEFAULT 'OPEN' NOT NULL,
@@ -82,8 +86,13 @@ CREATE TABLE "work_order" (
 CREATE INDEX "sync_failures_viewer" ON "sync_failures" USING btree ("viewer_id","created_at");--> statement-breakpoint
 CREATE INDEX "sync_failures_upload" ON "sync_failures" USING btree ("client_id","sync_id");--> statement-breakpoint
 CREATE INDEX "sync_tombstones_deleted_at" ON "sync_tombstones" USING btree ("deleted_at");--> statement-breakpoint
+CREATE INDEX "sync_tombstones_tx" ON "sync_tombstones" USING btree ("tx");--> statement-breakpoint
 CREATE INDEX "sync_uploads_created_at" ON "sync_uploads" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "customer_changed_tx_index" ON "customer" USING btree ("changed_tx");--> statement-breakpoint
+CREATE INDEX "feedback_changed_tx_index" ON "feedback" USING btree ("changed_tx");--> statement-breakpoint
 CREATE INDEX "feedback_author" ON "feedback" USING btree ("author_id");--> statement-breakpoint
+CREATE INDEX "photo_changed_tx_index" ON "photo" USING btree ("changed_tx");--> statement-breakpoint
 CREATE INDEX "photo_work_order" ON "photo" USING btree ("work_order_id");--> statement-breakpoint
+CREATE INDEX "work_order_changed_tx_index" ON "work_order" USING btree ("changed_tx");--> statement-breakpoint
 CREATE INDEX "work_order_assignee" ON "work_order" USING btree ("assignee_id");--> statement-breakpoint
 CREATE INDEX "work_order_customer" ON "work_order" USING btree ("customer_id");

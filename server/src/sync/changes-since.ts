@@ -1,0 +1,63 @@
+import { and, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { syncTombstones } from '../db/system-tables.ts';
+import type { Db } from '../registry/define-entity.ts';
+import type { EntityModel, Registry } from '../registry/registry.ts';
+import type { Viewer } from '../registry/viewer.ts';
+import { downloadWhere } from './access.ts';
+import type { ObjectKey, Row } from './types.ts';
+
+/**
+ * What changed since a checkpoint's snapshot (R14, R18). A row written by a transaction that the
+ * snapshot did not see (not yet committed then, or started after it) is new to the device, even
+ * when that transaction committed after a later one: this is why the checkpoint holds a snapshot
+ * and not a sequence number. `changed_tx >= xmin` lets the index find the candidates, so the cost
+ * grows with the changes, not with the data.
+ */
+
+/** The condition "written by a transaction the snapshot did not see". */
+export function writtenSince(column: AnyPgColumn | SQL, snapshot: string): SQL {
+  return sql`(${column} >= pg_snapshot_xmin(${snapshot}::pg_snapshot) and not pg_visible_in_snapshot(${column}, ${snapshot}::pg_snapshot))`;
+}
+
+/** A changed row and whether the viewer downloads it now. */
+export interface ChangedRow {
+  row: Row;
+  visible: boolean;
+}
+
+/** The query for one entity's rows changed since the snapshot, with their visibility to the viewer. */
+export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry) {
+  const table = model.table;
+  const where = downloadWhere(model, viewer);
+  const visible = where ? sql<boolean>`coalesce((${where}), false)` : sql<boolean>`true`;
+  const conditions: SQL[] = [writtenSince(table.changedTx, snapshot)];
+  // Rows whose visibility follows a referenced object that changed (a photo of a reassigned work order).
+  for (const name of model.definition.download.dependsOn ?? []) {
+    const attribute = model.attributes.get(name)!;
+    const target = registry.get(attribute.reference!.entity)!;
+    conditions.push(
+      sql`${attribute.column} in (select ${target.table.id} from ${target.table} where ${writtenSince(target.table.changedTx, snapshot)})`,
+    );
+  }
+  const changed = conditions.length === 1 ? conditions[0]! : sql`(${sql.join(conditions, sql` or `)})`;
+  return db
+    .select({ ...getTableColumns(table), __visible: visible })
+    .from(table)
+    .where(changed);
+}
+
+export async function changedRows(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry): Promise<ChangedRow[]> {
+  const rows = (await changedRowsQuery(db, model, viewer, snapshot, registry)) as (Row & { __visible: boolean })[];
+  return rows.map(({ __visible, ...row }) => ({ row, visible: __visible === true }));
+}
+
+/** Objects of these entities deleted since the snapshot. */
+export async function deletedSince(db: Db, entities: string[], snapshot: string): Promise<ObjectKey[]> {
+  if (entities.length === 0) return [];
+  const rows = await db
+    .select({ entity: syncTombstones.entity, id: syncTombstones.objectId })
+    .from(syncTombstones)
+    .where(and(inArray(syncTombstones.entity, entities), writtenSince(syncTombstones.tx, snapshot)));
+  return rows;
+}
