@@ -37,6 +37,8 @@ export interface SyncLimits {
   uploadRecordDays: number;
   /** Days deletes are remembered; older checkpoints get a complete download (R19). */
   tombstoneDays: number;
+  /** Most objects in one page of a full sync's download (R17). */
+  downloadPageSize: number;
 }
 
 export const defaultLimits: SyncLimits = {
@@ -46,6 +48,7 @@ export const defaultLimits: SyncLimits = {
   maxPageSize: 1_000,
   uploadRecordDays: 90,
   tombstoneDays: 30,
+  downloadPageSize: 2_000,
 };
 
 function int(value: string | undefined, fallback: number): number {
@@ -83,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxPageSize: int(env.MAX_PAGE_SIZE, defaultLimits.maxPageSize),
       uploadRecordDays: int(env.UPLOAD_RECORD_DAYS, defaultLimits.uploadRecordDays),
       tombstoneDays: int(env.TOMBSTONE_DAYS, defaultLimits.tombstoneDays),
+      downloadPageSize: Math.max(1, int(env.DOWNLOAD_PAGE_SIZE, defaultLimits.downloadPageSize)),
     },
     graphiql: bool(env.GRAPHIQL, dev),
     introspection: bool(env.INTROSPECTION, dev),

@@ -24,6 +24,8 @@ export interface CreateServerOptions {
   /** An already open database; default: opened from the configuration. */
   database?: Database;
   limits?: Partial<SyncLimits>;
+  /** See `SyncCore.onRowsRead`. */
+  onRowsRead?: (count: number) => void;
 }
 
 /** Opens the database (applying migrations), seeds the demo data if asked, and builds the app. */
@@ -36,7 +38,7 @@ export async function createSyncServer(options: CreateServerOptions): Promise<Sy
   await installChangeTracking(database.db, registry);
   if (config.seedDemoData && !options.registry) await seedDemoData(database.db);
   const limits = { ...defaultLimits, ...config.limits, ...options.limits };
-  const services: ServerServices = { db: database.db, registry, limits };
+  const services: ServerServices = { db: database.db, registry, limits, onRowsRead: options.onRowsRead };
   const purge = () => purgeExpired(database.db, limits).catch(() => {});
   await purge();
   const timer = setInterval(purge, 60 * 60 * 1000);

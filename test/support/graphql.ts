@@ -30,7 +30,7 @@ export const DEMO_FRAGMENTS = `
     ... on Feedback { text rating authorId }`;
 
 const syncResultFields = (fragments: string) => `
-  syncId checkpoint hasMore reset replayed
+  syncId checkpoint hasMore nextPage reset replayed
   upserted { __typename id version createdAt changedAt ${fragments} }
   deleted { entity id }
   files { entity id contentHash size url expiresAt }
@@ -66,6 +66,7 @@ export interface SyncResult {
   syncId: string;
   checkpoint: string;
   hasMore: boolean;
+  nextPage: string | null;
   reset: boolean;
   replayed: boolean;
   upserted: SyncObject[];
@@ -108,6 +109,25 @@ export async function sync(server: TestServer, user: string, call: SyncCall = {}
   const response = await syncRaw(server, user, call);
   if (response.errors || !response.data) throw new Error(`synchronize failed (${response.status}): ${JSON.stringify(response.errors)}`);
   return response.data.synchronize;
+}
+
+/** A further page of a full download. */
+export async function downloadPage(server: TestServer, user: string, cursor: string, fragments?: string): Promise<SyncResult> {
+  const response = await graphql<{ downloadPage: SyncResult }>(
+    server,
+    user,
+    `query Page($cursor: String!) { downloadPage(cursor: $cursor) { ${syncResultFields(fragments ?? server.fragments ?? DEMO_FRAGMENTS)} } }`,
+    { cursor },
+  );
+  if (response.errors || !response.data) throw new Error(`downloadPage failed (${response.status}): ${JSON.stringify(response.errors)}`);
+  return response.data.downloadPage;
+}
+
+/** A full sync followed through all its pages, as the SDK does it. */
+export async function syncAllPages(server: TestServer, user: string, call: SyncCall = {}): Promise<{ pages: SyncResult[]; upserted: SyncObject[]; deleted: SyncResult['deleted'] }> {
+  const pages = [await sync(server, user, call)];
+  while (pages.at(-1)!.hasMore) pages.push(await downloadPage(server, user, pages.at(-1)!.nextPage!, call.fragments));
+  return { pages, upserted: pages.flatMap((p) => p.upserted), deleted: pages.flatMap((p) => p.deleted) };
 }
 
 /** The object of an entity in a result, if present. */

@@ -32,6 +32,7 @@ export interface TestServerOptions {
   setupSql?: string[];
   /** Inline fragments selecting the test registry's attributes in synchronize results. */
   fragments?: string;
+  onRowsRead?: (count: number) => void;
 }
 
 /** Starts the real server in-process on a fresh database. One per test file. */
@@ -39,7 +40,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const database = await openTestDatabase();
   for (const statement of options.setupSql ?? []) await database.db.execute(sql.raw(statement));
   const config: ServerConfig = { ...loadConfig({ NODE_ENV: 'test' }), ...options.config };
-  const server = await createSyncServer({ config, database, registry: options.registry, limits: options.limits });
+  const server = await createSyncServer({ config, database, registry: options.registry, limits: options.limits, onRowsRead: options.onRowsRead });
   const tables = [
     ...server.services.registry.list.map((m) => m.tableName),
     getTableName(syncUploads),

@@ -2,7 +2,7 @@ import { downloadModes } from '../registry/define-entity.ts';
 import type { Registry } from '../registry/registry.ts';
 import { failureReasons } from '../sync/errors.ts';
 import { listFailures, resolveFailure } from '../sync/failures.ts';
-import { synchronize } from '../sync/synchronize.ts';
+import { synchronize, synchronizePage } from '../sync/synchronize.ts';
 import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncResultData } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
 import { tagObject, type EntityRefs } from './entity-types.ts';
@@ -91,7 +91,8 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       checkpoint: t.exposeString('checkpoint', {
         description: 'For the next full sync. Selective syncs return the checkpoint they were given ("" when none).',
       }),
-      hasMore: t.exposeBoolean('hasMore'),
+      hasMore: t.exposeBoolean('hasMore', { description: 'The download continues: fetch downloadPage(cursor: nextPage) and apply all pages at once.' }),
+      nextPage: t.exposeString('nextPage', { nullable: true, description: 'The cursor of the next download page, when hasMore.' }),
       reset: t.exposeBoolean('reset', {
         description: "The download is complete: the device replaces its data of the downloaded entities with it, pending changes kept.",
       }),
@@ -119,6 +120,15 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
           changes: (input.changes as Record<string, unknown>[]).map(toChangeInput),
           selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
         }),
+    }),
+  );
+
+  builder.queryField('downloadPage', (t) =>
+    t.field({
+      type: syncResult,
+      description: "The next page of a full sync's download (R17): pass the previous page's nextPage.",
+      args: { cursor: t.arg.string({ required: true }) },
+      resolve: (_, { cursor }, { viewer, services }) => synchronizePage(services, viewer, cursor),
     }),
   );
 

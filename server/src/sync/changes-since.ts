@@ -1,4 +1,4 @@
-import { and, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { syncTombstones } from '../db/system-tables.ts';
 import type { Db } from '../registry/define-entity.ts';
@@ -26,8 +26,14 @@ export interface ChangedRow {
   visible: boolean;
 }
 
-/** The query for one entity's rows changed since the snapshot, with their visibility to the viewer. */
-export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry) {
+/** A page of a keyset-ordered read: the rows after `after`, at most `limit`. */
+export interface PageWindow {
+  after: string | null;
+  limit: number;
+}
+
+/** The query for one entity's rows changed since the snapshot, with their visibility to the viewer, by id. */
+export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow) {
   const table = model.table;
   const where = downloadWhere(model, viewer);
   const visible = where ? sql<boolean>`coalesce((${where}), false)` : sql<boolean>`true`;
@@ -41,23 +47,33 @@ export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, sna
     );
   }
   const changed = conditions.length === 1 ? conditions[0]! : sql`(${sql.join(conditions, sql` or `)})`;
-  return db
+  const query = db
     .select({ ...getTableColumns(table), __visible: visible })
     .from(table)
-    .where(changed);
+    .where(and(changed, page?.after ? gt(table.id, page.after) : undefined))
+    .orderBy(asc(table.id));
+  return page ? query.limit(page.limit) : query;
 }
 
-export async function changedRows(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry): Promise<ChangedRow[]> {
-  const rows = (await changedRowsQuery(db, model, viewer, snapshot, registry)) as (Row & { __visible: boolean })[];
+export async function changedRows(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page: PageWindow): Promise<ChangedRow[]> {
+  const rows = (await changedRowsQuery(db, model, viewer, snapshot, registry, page)) as (Row & { __visible: boolean })[];
   return rows.map(({ __visible, ...row }) => ({ row, visible: __visible === true }));
 }
 
-/** Objects of these entities deleted since the snapshot. */
-export async function deletedSince(db: Db, entities: string[], snapshot: string): Promise<ObjectKey[]> {
+/** Objects of these entities deleted since the snapshot, ordered by (entity, id); `after` is `entity:id`. */
+export async function deletedSince(db: Db, entities: string[], snapshot: string, page: PageWindow): Promise<ObjectKey[]> {
   if (entities.length === 0) return [];
-  const rows = await db
+  const [afterEntity, afterId] = page.after ? [page.after.slice(0, page.after.indexOf(':')), page.after.slice(page.after.indexOf(':') + 1)] : [];
+  return db
     .select({ entity: syncTombstones.entity, id: syncTombstones.objectId })
     .from(syncTombstones)
-    .where(and(inArray(syncTombstones.entity, entities), writtenSince(syncTombstones.tx, snapshot)));
-  return rows;
+    .where(
+      and(
+        inArray(syncTombstones.entity, entities),
+        writtenSince(syncTombstones.tx, snapshot),
+        page.after ? sql`(${syncTombstones.entity}, ${syncTombstones.objectId}) > (${afterEntity}, ${afterId}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(asc(syncTombstones.entity), asc(syncTombstones.objectId))
+    .limit(page.limit);
 }

@@ -27,3 +27,40 @@ export function decodeCheckpoint(value: string | null | undefined): Checkpoint |
     return null;
   }
 }
+
+/** Where a paged download continues (R17): opaque on the wire as `SyncResult.nextPage`. */
+export interface DownloadCursor {
+  v: 1;
+  /** The viewer the download is for; another viewer cannot continue it. */
+  viewer: string;
+  syncId: string;
+  /** The snapshot changes are downloaded since; null for a complete download. */
+  since: string | null;
+  /** The checkpoint this download ends with. */
+  checkpoint: string;
+  /** The step (an entity's rows, then the tombstones) and the last key sent in it. */
+  step: number;
+  after: string | null;
+}
+
+export function encodeCursor(cursor: DownloadCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/** Decodes a download cursor; null when it is malformed. */
+export function decodeCursor(value: string): DownloadCursor | null {
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<DownloadCursor>;
+    const valid =
+      parsed.v === 1 &&
+      typeof parsed.viewer === 'string' &&
+      typeof parsed.syncId === 'string' &&
+      (parsed.since === null || (typeof parsed.since === 'string' && /^\d+:\d+:[\d,]*$/.test(parsed.since))) &&
+      typeof parsed.checkpoint === 'string' &&
+      Number.isInteger(parsed.step) &&
+      (parsed.after === null || typeof parsed.after === 'string');
+    return valid ? (parsed as DownloadCursor) : null;
+  } catch {
+    return null;
+  }
+}

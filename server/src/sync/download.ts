@@ -1,25 +1,29 @@
-import { and, asc, inArray } from 'drizzle-orm';
+import { and, asc, gt, inArray } from 'drizzle-orm';
 import { currentSnapshot } from '../db/connect.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { downloadWhere, readWhere } from './access.ts';
 import { changedRows, deletedSince } from './changes-since.ts';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+import { decodeCheckpoint, decodeCursor, encodeCheckpoint, encodeCursor, type DownloadCursor } from './checkpoint.ts';
+import { SyncRequestError } from './errors.ts';
 import type { ObjectKey, Row, SyncObjectData } from './types.ts';
 
 /**
- * Stage 3 of a sync: what the device receives, read in one consistent snapshot after the upload
- * committed. Full sync (R14, R15) sends the downloaded entities' changes since the device's
- * checkpoint, or their complete data set (`reset`) on the first sync or when the checkpoint
- * expired (R19); selective sync (R16) sends the selected objects. Both send the current state of
- * every object the upload affected, or remove it from the device when it is gone or unreadable.
+ * Stage 3 of a sync: what the device receives, read after the upload committed. Full sync (R14,
+ * R15) sends the downloaded entities' changes since the device's checkpoint, or their complete
+ * data set (`reset`) on the first sync or when the checkpoint expired (R19), in pages of a bounded
+ * number of objects (R17); selective sync (R16) sends the selected objects. Both send the current
+ * state of every object the upload affected, or remove it from the device when it is gone or
+ * unreadable.
  */
 
 export interface DownloadResult {
   checkpoint: string;
   reset: boolean;
   hasMore: boolean;
+  /** The cursor of the next page, when `hasMore`. */
+  nextPage: string | null;
   upserted: SyncObjectData[];
   deleted: ObjectKey[];
 }
@@ -41,7 +45,15 @@ export interface DownloadOptions {
   checkpoint: string | null;
   /** Days deletes are remembered: an older checkpoint gets a complete download. */
   tombstoneDays: number;
+  /** Most objects in one page of a full download (R17). */
+  pageSize: number;
+  /** The upload's syncId, carried by the download cursor. */
+  syncId: string;
+  onRowsRead?: RowsReadObserver;
 }
+
+/** Told how many rows each paged download query read. */
+export type RowsReadObserver = (count: number) => void;
 
 /** Collects the download, one entry per object, whatever found it. */
 class DownloadBuilder {
@@ -56,8 +68,11 @@ class DownloadBuilder {
     const key = `${entity}:${id}`;
     if (!this.upserts.has(key)) this.deletes.set(key, { entity, id });
   }
-  result(checkpoint: string, reset: boolean): DownloadResult {
-    return { checkpoint, reset, hasMore: false, upserted: [...this.upserts.values()], deleted: [...this.deletes.values()] };
+  get size(): number {
+    return this.upserts.size + this.deletes.size;
+  }
+  result(checkpoint: string, reset: boolean, nextPage: string | null): DownloadResult {
+    return { checkpoint, reset, hasMore: nextPage !== null, nextPage, upserted: [...this.upserts.values()], deleted: [...this.deletes.values()] };
   }
 }
 
@@ -89,43 +104,113 @@ async function refresh(db: Db, registry: Registry, viewer: Viewer, keys: Iterabl
   }
 }
 
-/** Computes the download in a read-only, repeatable-read transaction: one consistent snapshot. */
+/** Computes the first page of the download in one read-only, repeatable-read snapshot. */
 export async function computeDownload(options: DownloadOptions): Promise<DownloadResult> {
-  return options.db.transaction((tx) => (options.selection ? selective(tx, options) : full(tx, options)), {
-    isolationLevel: 'repeatable read',
-    accessMode: 'read only',
-  });
+  return readOnly(options.db, (tx) => (options.selection ? selective(tx, options) : firstFullPage(tx, options)));
+}
+
+function readOnly<T>(db: Db, run: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction(run, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
 
 async function selective(db: Db, { registry, viewer, affected, selection, checkpoint }: DownloadOptions): Promise<DownloadResult> {
   const out = new DownloadBuilder();
   await refresh(db, registry, viewer, [...(selection ?? []), ...affected], out, false);
-  return out.result(checkpoint ?? '', false);
+  return out.result(checkpoint ?? '', false, null);
 }
 
-async function full(db: Db, options: DownloadOptions): Promise<DownloadResult> {
+async function firstFullPage(db: Db, options: DownloadOptions): Promise<DownloadResult> {
   const { registry, viewer, affected } = options;
   const snapshot = await currentSnapshot(db);
   const issuedAt = new Date();
   const previous = decodeCheckpoint(options.checkpoint);
   const oldest = issuedAt.getTime() - options.tombstoneDays * 24 * 60 * 60 * 1000;
   const since = previous && Date.parse(previous.issuedAt) > oldest ? previous.snapshot : null;
-  const downloaded = registry.list.filter(isDownloaded);
+  const cursor: DownloadCursor = {
+    v: 1,
+    viewer: viewer.id,
+    syncId: options.syncId,
+    since,
+    checkpoint: encodeCheckpoint({ v: 1, snapshot, issuedAt: issuedAt.toISOString() }),
+    step: 0,
+    after: null,
+  };
   const out = new DownloadBuilder();
-  if (since) {
-    for (const model of downloaded) {
-      for (const { row, visible } of await changedRows(db, model, viewer, since, registry)) {
-        if (visible) out.upsert(model.name, row);
-        else out.remove(model.name, row.id as string);
+  // The upload's objects come first; they are bounded by the change-set limit.
+  await refresh(db, registry, viewer, affected, out, true);
+  return fillPage(db, registry, viewer, cursor, options.pageSize, out, options.onRowsRead);
+}
+
+/**
+ * A later page of a full download (R17), read from the current state. Reading later pages after
+ * the checkpoint's snapshot is safe: what changed since then is either in a page not yet read,
+ * or is downloaded again by the next sync, which starts from that snapshot.
+ */
+export async function continueDownload(
+  db: Db,
+  registry: Registry,
+  viewer: Viewer,
+  token: string,
+  pageSize: number,
+  onRowsRead?: RowsReadObserver,
+): Promise<DownloadResult> {
+  const cursor = decodeCursor(token);
+  if (!cursor) throw new SyncRequestError('BAD_REQUEST', 'The download cursor is malformed');
+  if (cursor.viewer !== viewer.id) throw new SyncRequestError('FORBIDDEN', 'This download belongs to another user');
+  return readOnly(db, (tx) => fillPage(tx, registry, viewer, cursor, pageSize, new DownloadBuilder(), onRowsRead));
+}
+
+/** The steps of a full download: each downloaded entity's rows, then (incremental) the deletes. */
+function steps(registry: Registry, since: string | null): (EntityModel | 'tombstones')[] {
+  const entities: (EntityModel | 'tombstones')[] = registry.list.filter(isDownloaded);
+  return since ? [...entities, 'tombstones'] : entities;
+}
+
+/** Reads steps from the cursor on until the page holds `pageSize` objects; never more rows. */
+async function fillPage(
+  db: Db,
+  registry: Registry,
+  viewer: Viewer,
+  cursor: DownloadCursor,
+  pageSize: number,
+  out: DownloadBuilder,
+  onRowsRead: RowsReadObserver = () => {},
+) {
+  const plan = steps(registry, cursor.since);
+  const downloaded = registry.list.filter(isDownloaded).map((m) => m.name);
+  let { step, after } = cursor;
+  for (; step < plan.length; step++, after = null) {
+    const room = pageSize - out.size;
+    if (room <= 0) return out.result(cursor.checkpoint, cursor.since === null, encodeCursor({ ...cursor, step, after }));
+    const window = { after, limit: room + 1 };
+    const current = plan[step]!;
+    let keys: string[];
+    if (current === 'tombstones') {
+      const deleted = await deletedSince(db, downloaded, cursor.since!, window);
+      deleted.slice(0, room).forEach((k) => out.remove(k.entity, k.id));
+      keys = deleted.map((k) => `${k.entity}:${k.id}`);
+    } else if (cursor.since) {
+      const changed = await changedRows(db, current, viewer, cursor.since, registry, window);
+      for (const { row, visible } of changed.slice(0, room)) {
+        if (visible) out.upsert(current.name, row);
+        else out.remove(current.name, row.id as string);
       }
+      keys = changed.map((c) => c.row.id as string);
+    } else {
+      const table = current.table;
+      const rows = await db
+        .select()
+        .from(table)
+        .where(and(downloadWhere(current, viewer), after ? gt(table.id, after) : undefined))
+        .orderBy(asc(table.id))
+        .limit(room + 1);
+      rows.slice(0, room).forEach((row) => out.upsert(current.name, row));
+      keys = rows.map((r) => r.id as string);
     }
-    for (const key of await deletedSince(db, downloaded.map((m) => m.name), since)) out.remove(key.entity, key.id);
-  } else {
-    for (const model of downloaded) {
-      const rows = await db.select().from(model.table).where(downloadWhere(model, viewer)).orderBy(asc(model.table.id));
-      for (const row of rows) out.upsert(model.name, row);
+    onRowsRead(keys.length);
+    if (keys.length > room) {
+      return out.result(cursor.checkpoint, cursor.since === null, encodeCursor({ ...cursor, step, after: keys[room - 1]! }));
     }
   }
-  await refresh(db, registry, viewer, affected, out, true);
-  return out.result(encodeCheckpoint({ v: 1, snapshot, issuedAt: issuedAt.toISOString() }), since === null);
+  return out.result(cursor.checkpoint, cursor.since === null, null);
 }

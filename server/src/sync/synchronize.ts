@@ -6,7 +6,8 @@ import type { Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { applyChanges } from './apply.ts';
 import { isTransientConflict } from './db-errors.ts';
-import { computeDownload } from './download.ts';
+import { decodeCursor } from './checkpoint.ts';
+import { computeDownload, continueDownload } from './download.ts';
 import { consoleHookLogger, type HookErrorLogger } from './hooks.ts';
 import type { SyncInput, SyncResultData, UploadOutcome } from './types.ts';
 import { claimUpload, recordUpload } from './uploads.ts';
@@ -22,6 +23,8 @@ export interface SyncCore {
   registry: Registry;
   limits: SyncLimits;
   log?: HookErrorLogger;
+  /** Told how many rows each download query read: how tests prove memory stays bounded by the page size. */
+  onRowsRead?: (count: number) => void;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -64,6 +67,9 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
     selection: input.selection ?? null,
     checkpoint: input.checkpoint ?? null,
     tombstoneDays: core.limits.tombstoneDays,
+    pageSize: core.limits.downloadPageSize,
+    syncId: input.syncId,
+    onRowsRead: core.onRowsRead,
   });
   return {
     syncId: input.syncId,
@@ -73,4 +79,11 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
     outcomes: outcome.outcomes,
     replayed,
   };
+}
+
+/** The next page of a full sync's download (`SyncResult.nextPage`), for the same viewer. */
+export async function synchronizePage(core: SyncCore, viewer: Viewer, cursor: string): Promise<SyncResultData> {
+  const page = await continueDownload(core.db, core.registry, viewer, cursor, core.limits.downloadPageSize, core.onRowsRead);
+  const syncId = decodeCursor(cursor)!.syncId;
+  return { syncId, ...page, files: [], failures: [], outcomes: [], replayed: false };
 }

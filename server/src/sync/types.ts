@@ -95,6 +95,8 @@ export interface SyncResultData {
   syncId: string;
   checkpoint: string;
   hasMore: boolean;
+  /** The cursor of the next page, when `hasMore`. */
+  nextPage: string | null;
   reset: boolean;
   upserted: SyncObjectData[];
   deleted: ObjectKey[];
