@@ -23,6 +23,8 @@ export interface SchemaEntity {
   fields: string[];
   /** The attributes the device may write: the fields of `<Entity>Values`. */
   writable: string[];
+  /** The read queries: `get(id)` and the paged `list`, for reading through the server (ONLINE). */
+  queries: { get: string; list: string };
 }
 
 const SYSTEM_FIELDS = ['id', 'version', 'createdAt', 'changedAt'];
@@ -35,6 +37,15 @@ function leafFields(type: GraphQLObjectType | GraphQLInterfaceType): string[] {
   return Object.values(type.getFields())
     .filter(isSelectableLeaf)
     .map((field) => field.name);
+}
+
+/** The query fields reading one entity: the one returning it by `id`, and the one returning `<Entity>Page`. */
+function readQueries(schema: GraphQLSchema, name: string): { get: string; list: string } {
+  const fields = Object.values(schema.getQueryType()?.getFields() ?? {});
+  const get = fields.find((field) => getNamedType(field.type).name === name && field.args.some((arg) => arg.name === 'id'));
+  const list = fields.find((field) => getNamedType(field.type).name === `${name}Page`);
+  if (!get || !list) throw new Error(`schema.graphql: the read queries of ${name} are missing`);
+  return { get: get.name, list: list.name };
 }
 
 function requireObjectType(schema: GraphQLSchema, name: string): GraphQLObjectType {
@@ -55,7 +66,7 @@ export function schemaEntities(schema: GraphQLSchema): SchemaEntity[] {
     for (const system of SYSTEM_FIELDS) {
       if (!fields.includes(system)) throw new Error(`schema.graphql: ${name} lacks the system field ${system}`);
     }
-    return { name, fields, writable };
+    return { name, fields, writable, queries: readQueries(schema, name) };
   });
 }
 
@@ -76,10 +87,14 @@ function selectAll(schema: GraphQLSchema, type: GraphQLObjectType, objectSelecti
       lines.push(`${field.name} { ${leafFields(named).join(' ')} }`);
     }
   }
-  return lines.join('\n    ');
+  return lines.join('\n  ');
 }
 
-/** The operations document the SDK sends: synchronize, entity download modes, failure records. */
+/**
+ * The operations document the SDK sends: synchronize and its further download pages (one
+ * `SyncResultFields` fragment, so every page has the same shape), entity download modes, failure
+ * records.
+ */
 export function syncDocuments(schema: GraphQLSchema): string {
   const entities = schemaEntities(schema);
   const syncObject = schema.getType('SyncObject');
@@ -102,9 +117,19 @@ fragment SynchronizationFailureFields on SynchronizationFailure {
   ${leafFields(failureType).join('\n  ')}
 }
 
+fragment SyncResultFields on SyncResult {
+  ${resultSelection}
+}
+
 mutation Synchronize($input: ChangeSet!, $selection: [ObjectRef!]) {
   synchronize(input: $input, selection: $selection) {
-    ${resultSelection}
+    ...SyncResultFields
+  }
+}
+
+query DownloadPage($cursor: String!) {
+  downloadPage(cursor: $cursor) {
+    ...SyncResultFields
   }
 }
 

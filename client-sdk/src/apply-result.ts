@@ -29,7 +29,8 @@ export interface ObjectOutcome {
 /**
  * Why an object left the device: `deleted` by the server's instruction (deleted, no longer
  * readable, failed create, or a delete that was applied); `reset` because a full download no
- * longer contains it; `cleared` because its entity is upload-only (NOTHING_CLEAR).
+ * longer contains it; `cleared` because its entity is upload-only (NOTHING_CLEAR) or not kept on
+ * the device (ONLINE).
  */
 export type RemovalReason = 'deleted' | 'reset' | 'cleared';
 
@@ -86,6 +87,8 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
   for (const { entity, id, state } of download.upserted) {
     const key = objectKey(entity, id);
     const current = get(key);
+    // R15 ONLINE: read through the server, never stored (a selective sync may still name one).
+    if (current === null && modes[entity] === 'ONLINE') continue;
     const change = sent.get(key)?.change;
     downloaded.add(key);
     after.set(
@@ -112,15 +115,22 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
     }
   }
 
-  // R15 NOTHING_CLEAR: upload-only objects leave the device once uploaded.
+  // R15 NOTHING_CLEAR: upload-only objects leave the device once uploaded. ONLINE objects too:
+  // the device only holds one when it was made before the SDK learnt the entity's mode.
   for (const [key, change] of sent) {
     const current = get(key);
-    if (current && modes[change.entity] === 'NOTHING_CLEAR' && current.pending === null && current.draft === null) {
+    const mode = modes[change.entity];
+    if (current && (mode === 'NOTHING_CLEAR' || mode === 'ONLINE') && current.pending === null && current.draft === null) {
       remove(key, change, 'cleared');
     }
   }
+  for (const [key, object] of before) {
+    const current = get(key);
+    if (current && modes[object.entity] === 'ONLINE' && current.pending === null && current.draft === null) remove(key, object, 'cleared');
+  }
 
   // R14 reset: the device's data of downloaded entities becomes the download; pending changes stay.
+  // NOTHING_PRESERVE and NEVER objects are the device's own: a reset never touches them.
   if (download.reset && inflight.mode === 'full') {
     for (const [key, object] of before) {
       const mode = modes[object.entity];

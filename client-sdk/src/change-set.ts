@@ -9,9 +9,11 @@ import { isNewObject, objectKey, type LocalObject, type PendingChange } from './
  */
 
 /**
- * - `full`: every pending change, then the download of every entity per its download mode.
+ * - `full`: every pending change (but NEVER entities'), then the download of every entity per
+ *   its download mode.
  * - `selected`: the pending changes of the given objects, then exactly those objects (R16).
- * - `unsynchronized`: every pending change, deletes included, then only those objects.
+ * - `unsynchronized`: every pending change (but NEVER entities'), deletes included, then only
+ *   those objects.
  */
 export type SyncMode = 'full' | 'selected' | 'unsynchronized';
 
@@ -50,8 +52,6 @@ export interface SentChange {
   change: PendingChange;
 }
 
-/** Entities that full sync neither uploads nor downloads (R15). */
-const deviceOnlyModes: ReadonlySet<DownloadMode> = new Set(['NEVER', 'ONLINE']);
 
 /** The wire form of an object's pending change. */
 export function toObjectChange(object: LocalObject): ObjectChange | null {
@@ -87,9 +87,12 @@ export function decodeChanges(input: ChangeSet): Map<string, SentChange> {
   return sent;
 }
 
+/**
+ * R15 NEVER: device-only objects are never uploaded by full or "unsynchronized" sync; only a
+ * selective sync that names them does (R16: modes do not apply to selected objects).
+ */
 function uploadable(object: LocalObject, modes: Readonly<Record<string, DownloadMode>>): boolean {
-  const mode = modes[object.entity];
-  return object.pending !== null && !(mode && deviceOnlyModes.has(mode));
+  return object.pending !== null && modes[object.entity] !== 'NEVER';
 }
 
 /** Plans the upload and the selection of a sync from the objects on the device. */

@@ -1,10 +1,12 @@
 import type { SyncRequest } from './change-set.ts';
 import { EntityCollection } from './entity-collection.ts';
-import type { EntityMetadataMap, EntityName, EntityTypeMap, ObjectKey } from './entity-types.ts';
+import type { EntityMetadata, EntityMetadataMap, EntityName, EntityTypeMap, ObjectKey } from './entity-types.ts';
 import { randomId, systemClock, type Clock, type IdGenerator } from './environment.ts';
 import { InvalidChangeError } from './errors.ts';
 import { FailureRecords } from './failures.ts';
+import type { DownloadMode } from './generated/graphql.ts';
 import { LocalStore, STORAGE_FORMAT, type StoreListener } from './local-store.ts';
+import { OnlineCollection } from './online-collection.ts';
 import { createMemoryStorage } from './storage/memory-storage.ts';
 import type { StorageAdapter } from './storage/storage-adapter.ts';
 import { SyncStatusEmitter, type SyncStatus, type SyncStatusListener } from './sync-status.ts';
@@ -37,13 +39,14 @@ export class SyncDatabase<M extends EntityTypeMap> {
   /** Failure records received from the server, with the content that was sent. */
   readonly failures: FailureRecords;
   private readonly collections = new Map<string, EntityCollection<M, EntityName<M>>>();
+  private readonly onlineCollections = new Map<string, OnlineCollection<M, EntityName<M>>>();
   private readonly status = new SyncStatusEmitter();
   private readonly synchronizer: Synchronizer;
 
   constructor(
     private readonly store: LocalStore,
     private readonly metadata: EntityMetadataMap<M>,
-    transport: Transport,
+    private readonly transport: Transport,
     private readonly environment: { clock: Clock; generateId: IdGenerator },
   ) {
     this.failures = new FailureRecords(store, transport);
@@ -65,16 +68,44 @@ export class SyncDatabase<M extends EntityTypeMap> {
     return this.store.meta('inflight')?.syncId ?? null;
   }
 
-  /** The typed collection of one entity, e.g. `db.entity('WorkOrder')`. */
+  /**
+   * Each entity's download mode (R15) as the server last reported it; empty before the first
+   * sync. Persisted, so known offline after a restart.
+   */
+  get downloadModes(): Readonly<Partial<Record<EntityName<M>, DownloadMode>>> {
+    // Keyed by the server's entity names, which are this map's names (or ones it does not use).
+    return (this.store.meta('modes') ?? {}) as Partial<Record<EntityName<M>, DownloadMode>>;
+  }
+
+  /** The typed collection of one entity on the device, e.g. `db.entity('WorkOrder')`. */
   entity<E extends EntityName<M>>(name: E): EntityCollection<M, E> {
-    const metadata = this.metadata[name];
-    if (!metadata) throw new InvalidChangeError(`Unknown entity "${name}"`);
+    const metadata = this.metadataOf(name);
     let collection = this.collections.get(name);
     if (!collection) {
       collection = new EntityCollection<M, EntityName<M>>(name, metadata, this.store, this.environment.generateId);
       this.collections.set(name, collection);
     }
     return collection as unknown as EntityCollection<M, E>;
+  }
+
+  /**
+   * Reads one entity through the server, e.g. `db.online('Customer').get(id)`: the way to read
+   * ONLINE entities, which are not kept on the device (R15); works for every entity.
+   */
+  online<E extends EntityName<M>>(name: E): OnlineCollection<M, E> {
+    const metadata = this.metadataOf(name);
+    let collection = this.onlineCollections.get(name);
+    if (!collection) {
+      collection = new OnlineCollection<M, EntityName<M>>(name, metadata, this.transport);
+      this.onlineCollections.set(name, collection);
+    }
+    return collection as unknown as OnlineCollection<M, E>;
+  }
+
+  private metadataOf(name: EntityName<M>): EntityMetadata {
+    const metadata = this.metadata[name];
+    if (!metadata) throw new InvalidChangeError(`Unknown entity "${name}"`);
+    return metadata;
   }
 
   /** Objects with committed changes not yet uploaded. */
@@ -118,7 +149,12 @@ export class SyncDatabase<M extends EntityTypeMap> {
   }
 }
 
-/** Opens a database for an explicit entity map (the generated one: see `openSyncDatabase`). */
+/**
+ * Opens a database for an explicit entity map: the generated one (see `openSyncDatabase`), or a
+ * map extended with entities the generated code does not know (`SyncEntityTypes & { Note: … }`
+ * with `{ ...syncEntityMetadata, Note: { fields, writable, queries } }`), e.g. for a server
+ * newer than the app's generated code.
+ */
 export async function createSyncDatabase<M extends EntityTypeMap>(
   options: SyncDatabaseOptions & { metadata: EntityMetadataMap<M> },
 ): Promise<SyncDatabase<M>> {
@@ -128,6 +164,6 @@ export async function createSyncDatabase<M extends EntityTypeMap>(
   if (store.meta('clientId') === undefined) {
     await store.transact('local', () => ({ changes: { meta: { clientId: generateId(), format: STORAGE_FORMAT } }, result: undefined }));
   }
-  const transport = options.transport ?? createTransport({ ...options, clock });
+  const transport = options.transport ?? createTransport({ ...options, clock, metadata: options.metadata });
   return new SyncDatabase<M>(store, options.metadata, transport, { clock, generateId });
 }

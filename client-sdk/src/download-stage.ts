@@ -1,5 +1,5 @@
 import type { ObjectKey } from './entity-types.ts';
-import type { ServerState } from './local-object.ts';
+import { objectKey, type ServerState } from './local-object.ts';
 import type { FailureRecord } from './local-store.ts';
 import type { SyncResultData } from './transport.ts';
 
@@ -24,7 +24,9 @@ export interface StagedDownload {
   checkpoint: string;
   reset: boolean;
   replayed: boolean;
+  /** All pages are staged; otherwise `nextPage` is the cursor of the next one. */
   complete: boolean;
+  nextPage: string | null;
   upserted: DownloadedObject[];
   deleted: ObjectKey[];
   files: FileUrlData[];
@@ -37,9 +39,14 @@ function toDownloaded(object: SyncResultData['upserted'][number]): DownloadedObj
   return { entity, id, state: { version, createdAt, changedAt, values } };
 }
 
-/** Stages a page; the first page starts the stage. Later pages add objects and move the checkpoint. */
+/**
+ * Stages a page; the first page starts the stage. A later page's objects replace what earlier
+ * pages said about the same objects: later pages are read later, so they hold the newer state.
+ * Upload outcomes and failure records come with the first page only.
+ */
 export function stagePage(stage: StagedDownload | null, page: SyncResultData): StagedDownload {
   const upserted = page.upserted.map(toDownloaded);
+  const deleted = page.deleted.map(({ entity, id }) => ({ entity, id }));
   if (stage === null) {
     return {
       syncId: page.syncId,
@@ -47,19 +54,23 @@ export function stagePage(stage: StagedDownload | null, page: SyncResultData): S
       reset: page.reset,
       replayed: page.replayed,
       complete: !page.hasMore,
+      nextPage: page.nextPage,
       upserted,
-      deleted: page.deleted.map(({ entity, id }) => ({ entity, id })),
+      deleted,
       files: [...page.files],
       failures: [...page.failures],
       outcomes: [...page.outcomes],
     };
   }
+  const fresh = new Set([...upserted, ...deleted].map(({ entity, id }) => objectKey(entity, id)));
+  const older = <T extends ObjectKey>(list: readonly T[]) => list.filter(({ entity, id }) => !fresh.has(objectKey(entity, id)));
   return {
     ...stage,
     checkpoint: page.checkpoint,
     complete: !page.hasMore,
-    upserted: [...stage.upserted, ...upserted],
-    deleted: [...stage.deleted, ...page.deleted.map(({ entity, id }) => ({ entity, id }))],
-    files: [...stage.files, ...page.files],
+    nextPage: page.nextPage,
+    upserted: [...older(stage.upserted), ...upserted],
+    deleted: [...older(stage.deleted), ...deleted],
+    files: [...stage.files.filter((file) => !fresh.has(objectKey(file.entity, file.id))), ...page.files],
   };
 }

@@ -60,6 +60,7 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
 
   /** Creates a new object with a device-made UUID (R1). Until committed, no sync uploads it (R2). */
   async create(values: EntityValues<M, E> = {} as EntityValues<M, E>, options: EditOptions & { id?: string } = {}): Promise<EntityView<M, E>> {
+    this.checkStored();
     const checked = checkWritable(this.name, this.metadata, values);
     const id = options.id ?? this.generateId();
     return this.kept(
@@ -74,6 +75,7 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
 
   /** Edits an object; the edit is uncommitted unless `commit` is set. */
   async update(id: string, values: EntityValues<M, E>, options: EditOptions = {}): Promise<EntityView<M, E>> {
+    this.checkStored();
     const checked = checkWritable(this.name, this.metadata, values);
     return this.kept(
       this.write((current) => {
@@ -125,6 +127,16 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
       const ids = event.objects.filter((key) => key.entity === this.name).map((key) => key.id);
       if (ids.length > 0) listener({ source: event.source, ids });
     });
+  }
+
+  /**
+   * R15 ONLINE: such objects are not kept on the device, so they cannot be made or edited here.
+   * Known once the SDK has asked the server for the modes (every session's first sync).
+   */
+  private checkStored(): void {
+    if (this.store.meta('modes')?.[this.name] === 'ONLINE') {
+      throw new InvalidChangeError(`${this.name} is an ONLINE entity: it is not kept on the device; read it with db.online('${this.name}')`);
+    }
   }
 
   private existing(object: LocalObject | undefined, id: string): LocalObject {

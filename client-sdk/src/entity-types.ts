@@ -10,6 +10,8 @@ export interface EntityMetadata {
   readonly fields: readonly string[];
   /** The attributes a device may write (the fields of `<Entity>Values`). */
   readonly writable: readonly string[];
+  /** The server's read queries of the entity: by id (`customer`) and paged (`customers`). */
+  readonly queries: { readonly get: string; readonly list: string };
 }
 
 /** The shape of a generated entity map: per entity, the downloaded object and the writable values. */

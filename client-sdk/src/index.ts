@@ -16,6 +16,7 @@ export function openSyncDatabase(options: SyncDatabaseOptions): Promise<Database
 
 export { createSyncDatabase, SyncDatabase, type SyncDatabaseOptions, type SynchronizeOptions } from './database.ts';
 export { EntityCollection, type CollectionEvent, type EditOptions } from './entity-collection.ts';
+export { OnlineCollection, type OnlineFilter, type OnlineListQuery, type OnlineObject, type OnlinePage } from './online-collection.ts';
 export type {
   AttributeValue,
   AttributeValues,
@@ -53,5 +54,5 @@ export { createTransport, type RequestProgress, type TokenSource, type Transport
 export { createMemoryStorage } from './storage/memory-storage.ts';
 export { createIndexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb-storage.ts';
 export { storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite, type StoreName } from './storage/storage-adapter.ts';
-export type { SyncEntityTypes } from './generated/entities.ts';
+export { syncEntityMetadata, type SyncEntityTypes } from './generated/entities.ts';
 export type * from './generated/graphql.ts';

@@ -1,7 +1,7 @@
 import type { InFlightSync } from './change-set.ts';
 import type { ObjectKey } from './entity-types.ts';
 import { DatabaseClosedError } from './errors.ts';
-import type { SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
+import type { DownloadMode, SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
 import { objectKey, type LocalObject } from './local-object.ts';
 import type { StorageAdapter, StorageWrite } from './storage/storage-adapter.ts';
 
@@ -25,6 +25,8 @@ export interface StoreMeta {
   checkpoint: string;
   /** R21: the upload sent but not yet answered, resent identically by the next sync. */
   inflight: InFlightSync;
+  /** R15: each entity's download mode, as the server last reported it. */
+  modes: Readonly<Record<string, DownloadMode>>;
 }
 
 /** The writes of one transaction. */

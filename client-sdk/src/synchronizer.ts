@@ -1,18 +1,18 @@
 import { applySyncResult, type ObjectOutcome, type RemovedObject } from './apply-result.ts';
 import { planChangeSet, type InFlightSync, type SyncMode, type SyncRequest } from './change-set.ts';
-import { stagePage, type FileUrlData } from './download-stage.ts';
+import { stagePage, type FileUrlData, type StagedDownload } from './download-stage.ts';
 import type { ObjectKey } from './entity-types.ts';
 import type { Clock, IdGenerator } from './environment.ts';
 import { SimultaneousSynchronizationError, SyncRequestError, SyncSdkError } from './errors.ts';
 import type { DownloadMode, ObjectRef } from './generated/graphql.ts';
 import type { FailureRecord, LocalStore } from './local-store.ts';
 import type { SyncStatusEmitter } from './sync-status.ts';
-import type { Transport } from './transport.ts';
+import type { SyncResultData, Transport } from './transport.ts';
 
 /**
  * Runs `synchronize()`: one sync at a time (R20), an unanswered upload resent identically before
- * anything else (R21), the change set persisted before it is sent, and the result applied to the
- * device in one step (R17).
+ * anything else (R21), the change set persisted before it is sent, and the result, all download
+ * pages together, applied to the device in one step (R17).
  */
 
 /** What one `synchronize()` call did (R23). */
@@ -118,54 +118,26 @@ export class Synchronizer {
     return report;
   }
 
-  /** The download modes, asked once per session (they only change with a server upgrade). */
+  /**
+   * The download modes, asked once per session (they only change with a server upgrade) and
+   * persisted, so that the local API knows them offline (ONLINE entities are not stored).
+   */
   private async downloadModes(): Promise<Record<string, DownloadMode>> {
     if (this.modes) return this.modes;
     const infos = await this.deps.transport.syncEntities();
-    this.modes = Object.fromEntries(infos.map((info) => [info.entity, info.downloadMode]));
-    return this.modes;
+    const modes = Object.fromEntries(infos.map((info) => [info.entity, info.downloadMode]));
+    await this.deps.store.transact('sync', () => ({ changes: { meta: { modes } }, result: undefined }));
+    this.modes = modes;
+    return modes;
   }
 
-  /** Sends one persisted change set and applies its result. */
+  /** Sends one persisted change set, downloads every page of its result and applies them at once. */
   private async round(inflight: InFlightSync, report: SyncReport): Promise<void> {
-    const { store, transport, status } = this.deps;
-    const objectCount = inflight.input.changes.length;
-    let uploadBytes = 0;
-    let received: { done: number; total: number | null } = { done: 0, total: null };
-    status.progress('upload', { done: 0, total: objectCount }, { done: 0, total: null });
-    // The upload is done when the first response bytes arrive (fetch reports no upload progress).
-    const finishUpload = () =>
-      status.progress('upload', { done: objectCount, total: objectCount }, { done: uploadBytes, total: uploadBytes });
-    let page;
-    try {
-      page = await transport.synchronize(
-        { input: inflight.input, selection: inflight.selection },
-        {
-          sending: (bytes) => {
-            uploadBytes = bytes;
-            status.progress('upload', { done: 0, total: objectCount }, { done: 0, total: bytes });
-          },
-          receiving: (bytes, total) => {
-            if (received.done === 0) finishUpload();
-            received = { done: bytes, total };
-            status.progress('download', { done: 0, total: null }, received);
-          },
-        },
-      );
-    } catch (error) {
-      if (error instanceof SyncRequestError && !error.mayHaveApplied) {
-        // The server refused the request before applying it: rebuild it from the pending changes next time.
-        await store.transact('sync', () => ({ changes: { meta: { inflight: null } }, result: undefined }));
-      }
-      throw error;
-    }
-    if (received.done === 0) finishUpload();
-    const download = stagePage(null, page);
-    if (!download.complete) {
-      throw new SyncRequestError('protocol', 'The server sent a paged download (hasMore), which this SDK version cannot fetch yet');
-    }
+    const { store, status } = this.deps;
+    const progress = new DownloadProgress(status);
+    const first = await this.send(inflight, progress);
+    const download = await this.remainingPages(stagePage(null, first), progress);
     const total = download.upserted.length + download.deleted.length;
-    status.progress('download', { done: total, total }, { done: received.done, total: received.done });
     status.progress('apply', { done: 0, total }, { done: 0, total: null });
     const modes = this.modes ?? {};
     const applied = await store.transact('sync', () => {
@@ -181,5 +153,92 @@ export class Synchronizer {
     report.downloaded += download.upserted.length;
     report.failures.push(...download.failures);
     report.files.push(...download.files);
+  }
+
+  /** The `synchronize` request: the upload, and the first page of the download. */
+  private async send(inflight: InFlightSync, progress: DownloadProgress): Promise<SyncResultData> {
+    const { store, transport, status } = this.deps;
+    const objectCount = inflight.input.changes.length;
+    let uploadBytes = 0;
+    let uploaded = false;
+    status.progress('upload', { done: 0, total: objectCount }, { done: 0, total: null });
+    // The upload is done when the first response bytes arrive (fetch reports no upload progress).
+    const finishUpload = () => {
+      if (uploaded) return;
+      uploaded = true;
+      status.progress('upload', { done: objectCount, total: objectCount }, { done: uploadBytes, total: uploadBytes });
+    };
+    try {
+      const page = await transport.synchronize(
+        { input: inflight.input, selection: inflight.selection },
+        {
+          sending: (bytes) => {
+            uploadBytes = bytes;
+            status.progress('upload', { done: 0, total: objectCount }, { done: 0, total: bytes });
+          },
+          receiving: (bytes, total) => {
+            finishUpload();
+            progress.receiving(bytes, total);
+          },
+        },
+      );
+      finishUpload();
+      return page;
+    } catch (error) {
+      if (error instanceof SyncRequestError && !error.mayHaveApplied) {
+        // The server refused the request before applying it: rebuild it from the pending changes next time.
+        await store.transact('sync', () => ({ changes: { meta: { inflight: null } }, result: undefined }));
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * R17: fetches the further pages of a paged download into the stage. When one fails, nothing
+   * is applied and the upload stays in flight whatever the error: the server did apply it, and
+   * the next sync resends it, gets the recorded outcome and a fresh download from the start.
+   */
+  private async remainingPages(first: StagedDownload, progress: DownloadProgress): Promise<StagedDownload> {
+    let stage = first;
+    progress.staged(stage);
+    while (!stage.complete) {
+      if (!stage.nextPage) throw new SyncRequestError('protocol', 'The server announced more download pages (hasMore) without a nextPage cursor');
+      const page = await this.deps.transport.downloadPage(stage.nextPage, {
+        sending: () => undefined,
+        receiving: (bytes, total) => progress.receiving(bytes, total),
+      });
+      stage = stagePage(stage, page);
+      progress.staged(stage);
+    }
+    return stage;
+  }
+}
+
+/**
+ * Download progress over all pages (R23): objects staged and bytes received so far. Totals are
+ * known once the last page is in; before, only a single page's Content-Length is.
+ */
+class DownloadProgress {
+  private bytesBefore = 0;
+  private bytes = 0;
+  private objects = 0;
+  private pages = 0;
+
+  constructor(private readonly status: SyncStatusEmitter) {}
+
+  /** Bytes of the page being received. */
+  receiving(bytes: number, pageTotal: number | null): void {
+    this.bytes = this.bytesBefore + bytes;
+    const total = this.pages === 0 ? pageTotal : null;
+    this.status.progress('download', { done: this.objects, total: null }, { done: this.bytes, total });
+  }
+
+  /** A page is staged. */
+  staged(stage: StagedDownload): void {
+    this.pages++;
+    this.bytesBefore = this.bytes;
+    this.objects = stage.upserted.length + stage.deleted.length;
+    const done = (amount: number) => ({ done: amount, total: stage.complete ? amount : null });
+    this.status.progress('download', done(this.objects), done(this.bytes));
   }
 }

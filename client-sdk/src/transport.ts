@@ -1,7 +1,10 @@
 import { Client, fetchExchange, type AnyVariables, type CombinedError, type TypedDocumentNode } from '@urql/core';
+import { withEntitySelections, type MetadataByEntity } from './documents.ts';
 import { systemClock, navigatorOnline, type Clock, type FetchLike, type OnlineStatus } from './environment.ts';
 import { SyncRequestError, type GraphQLErrorInfo } from './errors.ts';
+import { syncEntityMetadata } from './generated/entities.ts';
 import {
+  DownloadPageDocument,
   ResolveSynchronizationFailureDocument,
   SyncEntitiesDocument,
   SynchronizationFailuresDocument,
@@ -9,8 +12,8 @@ import {
   type SyncEntitiesQuery,
   type SynchronizationFailureFieldsFragment,
   type SynchronizationFailuresQueryVariables,
-  type SynchronizeMutation,
   type SynchronizeMutationVariables,
+  type SyncResultFieldsFragment,
 } from './generated/graphql.ts';
 
 /**
@@ -19,8 +22,8 @@ import {
  * of a precise kind, so the rest of the SDK can decide whether an upload may have been applied.
  */
 
-/** The `synchronize` result as this SDK selects it. */
-export type SyncResultData = SynchronizeMutation['synchronize'];
+/** A `synchronize` result or a further download page, as this SDK selects it. */
+export type SyncResultData = SyncResultFieldsFragment;
 /** One entity's download mode as the server reports it. */
 export type SyncEntityInfo = SyncEntitiesQuery['syncEntities'][number];
 
@@ -41,6 +44,11 @@ export interface TransportOptions {
   timeoutMs?: number;
   clock?: Clock;
   isOnline?: OnlineStatus;
+  /**
+   * The entity map of the database. Entities the generated documents do not know (an injected
+   * map, see `createSyncDatabase`) get their fields selected in downloads from here.
+   */
+  metadata?: MetadataByEntity;
 }
 
 /** Byte-level progress of one request. */
@@ -54,6 +62,10 @@ export interface RequestProgress {
 /** The server operations the SDK uses. */
 export interface Transport {
   synchronize(variables: SynchronizeMutationVariables, progress?: RequestProgress): Promise<SyncResultData>;
+  /** A further page of a full sync's download (R17), by the previous page's `nextPage`. */
+  downloadPage(cursor: string, progress?: RequestProgress): Promise<SyncResultData>;
+  /** A read-only query built at run time (online reads); resolves to its `data`. */
+  read(query: string, variables: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
   syncEntities(): Promise<SyncEntityInfo[]>;
   synchronizationFailures(variables: SynchronizationFailuresQueryVariables): Promise<SynchronizationFailureFieldsFragment[]>;
   resolveSynchronizationFailure(id: string): Promise<SynchronizationFailureFieldsFragment>;
@@ -117,6 +129,9 @@ export function createTransport(options: TransportOptions): Transport {
   const isOnline = options.isOnline ?? navigatorOnline;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const extra = Object.fromEntries(Object.entries(options.metadata ?? {}).filter(([name]) => !Object.hasOwn(syncEntityMetadata, name)));
+  const synchronizeDocument = withEntitySelections(SynchronizeDocument, extra);
+  const downloadPageDocument = withEntitySelections(DownloadPageDocument, extra);
   const client = new Client({ url: options.url, exchanges: [fetchExchange], requestPolicy: 'network-only', preferGetMethod: false });
 
   async function headers(): Promise<Record<string, string>> {
@@ -169,7 +184,7 @@ export function createTransport(options: TransportOptions): Transport {
 
   async function execute<Data, Variables extends AnyVariables>(
     kind: 'query' | 'mutation',
-    document: TypedDocumentNode<Data, Variables>,
+    document: TypedDocumentNode<Data, Variables> | string,
     variables: Variables,
     progress?: RequestProgress,
   ): Promise<Data> {
@@ -185,7 +200,13 @@ export function createTransport(options: TransportOptions): Transport {
 
   return {
     async synchronize(variables, progress) {
-      return (await execute('mutation', SynchronizeDocument, variables, progress)).synchronize;
+      return (await execute('mutation', synchronizeDocument, variables, progress)).synchronize;
+    },
+    async downloadPage(cursor, progress) {
+      return (await execute('query', downloadPageDocument, { cursor }, progress)).downloadPage;
+    },
+    async read(query, variables) {
+      return execute<Record<string, unknown>, Record<string, unknown>>('query', query, { ...variables });
     },
     async syncEntities() {
       return (await execute('query', SyncEntitiesDocument, {})).syncEntities;

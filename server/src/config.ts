@@ -19,8 +19,23 @@ export interface ServerConfig {
     audience?: string;
   };
   limits: SyncLimits;
+  files: FileConfig;
+  /** The server's public origin for file URLs; default: the origin of each request. */
+  publicUrl?: string;
   graphiql: boolean;
   introspection: boolean;
+}
+
+/** File contents (F1–F4). */
+export interface FileConfig {
+  /** Largest accepted upload, in bytes (HTTP 413 past it). */
+  maxBytes: number;
+  /** HMAC secret signing download URLs; the same on every instance. */
+  urlSecret: string;
+  /** How long a signed download URL works. */
+  urlTtlSeconds: number;
+  /** Keep contents in this directory instead of PostgreSQL. */
+  blobDir?: string;
 }
 
 /** Limits that refuse a request whole before anything is applied (R11). */
@@ -63,6 +78,13 @@ function bool(value: string | undefined, fallback: boolean): boolean {
   return value === 'true' || value === '1';
 }
 
+/** Production needs a configured secret, shared by all instances; development has a fixed one. */
+function fileUrlSecret(env: NodeJS.ProcessEnv, dev: boolean): string {
+  if (env.FILE_URL_SECRET) return env.FILE_URL_SECRET;
+  if (dev) return 'development-file-url-secret';
+  throw new Error('FILE_URL_SECRET must be set in production: it signs file download URLs on every instance');
+}
+
 /** Reads the configuration from environment variables (see README "Configuration"). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
@@ -88,6 +110,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       tombstoneDays: int(env.TOMBSTONE_DAYS, defaultLimits.tombstoneDays),
       downloadPageSize: Math.max(1, int(env.DOWNLOAD_PAGE_SIZE, defaultLimits.downloadPageSize)),
     },
+    files: {
+      maxBytes: int(env.MAX_FILE_BYTES, 50 * 1024 * 1024),
+      urlSecret: fileUrlSecret(env, dev),
+      urlTtlSeconds: Math.max(1, int(env.FILE_URL_TTL_SECONDS, 3600)),
+      blobDir: env.BLOB_DIR || undefined,
+    },
+    publicUrl: env.PUBLIC_URL || undefined,
     graphiql: bool(env.GRAPHIQL, dev),
     introspection: bool(env.INTROSPECTION, dev),
   };

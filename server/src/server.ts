@@ -1,5 +1,7 @@
 import { defaultLimits, type ServerConfig, type SyncLimits } from './config.ts';
 import { installChangeTracking } from './db/change-tracking.ts';
+import { createDirectoryBlobStore } from './files/directory-blob-store.ts';
+import { createPostgresBlobStore } from './files/postgres-blob-store.ts';
 import { openDatabase, type Database } from './db/connect.ts';
 import { createDemoRegistry } from './demo/entities.ts';
 import { seedDemoData } from './demo/seed.ts';
@@ -26,6 +28,8 @@ export interface CreateServerOptions {
   limits?: Partial<SyncLimits>;
   /** See `SyncCore.onRowsRead`. */
   onRowsRead?: (count: number) => void;
+  /** The clock signing and checking file URLs, in milliseconds (tests move it to expire URLs). */
+  now?: () => number;
 }
 
 /** Opens the database (applying migrations), seeds the demo data if asked, and builds the app. */
@@ -38,7 +42,15 @@ export async function createSyncServer(options: CreateServerOptions): Promise<Sy
   await installChangeTracking(database.db, registry);
   if (config.seedDemoData && !options.registry) await seedDemoData(database.db);
   const limits = { ...defaultLimits, ...config.limits, ...options.limits };
-  const services: ServerServices = { db: database.db, registry, limits, onRowsRead: options.onRowsRead };
+  const files = config.files;
+  const services: ServerServices = {
+    db: database.db,
+    registry,
+    limits,
+    blobs: files.blobDir ? createDirectoryBlobStore(files.blobDir) : createPostgresBlobStore(database.db),
+    fileUrls: { secret: files.urlSecret, ttlSeconds: files.urlTtlSeconds, now: options.now },
+    onRowsRead: options.onRowsRead,
+  };
   const purge = () => purgeExpired(database.db, limits).catch(() => {});
   await purge();
   const timer = setInterval(purge, 60 * 60 * 1000);

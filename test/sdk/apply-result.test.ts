@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applySyncResult } from '../../client-sdk/src/apply-result.ts';
 import { planChangeSet, type InFlightSync, type SyncMode } from '../../client-sdk/src/change-set.ts';
-import type { StagedDownload } from '../../client-sdk/src/download-stage.ts';
+import { stagePage, type StagedDownload } from '../../client-sdk/src/download-stage.ts';
+import type { SyncResultData } from '../../client-sdk/src/transport.ts';
 import type { DownloadMode } from '../../client-sdk/src/generated/graphql.ts';
 import { commitObject, createObject, editObject, type LocalObject, type ServerState } from '../../client-sdk/src/local-object.ts';
 import type { FailureRecord } from '../../client-sdk/src/local-store.ts';
@@ -30,7 +31,7 @@ function inflightFor(objects: LocalObject[], mode: SyncMode, selection?: { entit
 }
 
 function download(partial: Partial<StagedDownload>): StagedDownload {
-  return { syncId: 's1', checkpoint: 'cp2', reset: false, replayed: false, complete: true, upserted: [], deleted: [], files: [], failures: [], outcomes: [], ...partial };
+  return { syncId: 's1', checkpoint: 'cp2', reset: false, replayed: false, complete: true, nextPage: null, upserted: [], deleted: [], files: [], failures: [], outcomes: [], ...partial };
 }
 
 const failure = (id: string, objectId: string, reason: FailureRecord['reason']): FailureRecord => ({
@@ -166,5 +167,37 @@ describe('applying a sync result', () => {
     ]);
     expect(result.changes.putObjects?.map((o) => o.id).sort()).toEqual(['kept', 'new']);
     expect(result.changes.meta).toEqual({ inflight: null, checkpoint: 'cp2' });
+  });
+});
+
+describe('staging a paged download', () => {
+  const object = (id: string, name: string, version: number) =>
+    ({ __typename: 'Customer', id, version, createdAt: 'c', changedAt: 'd', name, address: null, phone: null }) as const;
+  const page = (partial: Partial<SyncResultData>): SyncResultData => ({
+    syncId: 's1',
+    checkpoint: 'cp2',
+    reset: false,
+    replayed: false,
+    hasMore: false,
+    nextPage: null,
+    upserted: [],
+    deleted: [],
+    files: [],
+    failures: [],
+    outcomes: [],
+    ...partial,
+  });
+
+  it('R17: collects pages until the last; a later page replaces what an earlier one said of the same object', () => {
+    let stage = stagePage(null, page({ hasMore: true, nextPage: 'p2', upserted: [object('a', 'a1', 1), object('b', 'b1', 1)] }));
+    expect(stage).toMatchObject({ complete: false, nextPage: 'p2' });
+    stage = stagePage(stage, page({ hasMore: true, nextPage: 'p3', upserted: [object('a', 'a2', 2)], deleted: [{ entity: 'Customer', id: 'b' }] }));
+    stage = stagePage(stage, page({ upserted: [object('b', 'b3', 3)], deleted: [{ entity: 'Customer', id: 'c' }] }));
+    expect(stage).toMatchObject({ complete: true, nextPage: null });
+    expect(stage.upserted.map((o) => [o.id, o.state.version])).toEqual([
+      ['a', 2],
+      ['b', 3],
+    ]);
+    expect(stage.deleted).toEqual([{ entity: 'Customer', id: 'c' }]);
   });
 });

@@ -5,6 +5,8 @@ import { openSyncDatabase, ObjectNotFoundError, InvalidChangeError, type Databas
 
 const noNetwork: Transport = {
   synchronize: () => Promise.reject(new Error('no network in this test')),
+  downloadPage: () => Promise.reject(new Error('no network in this test')),
+  read: () => Promise.reject(new Error('no network in this test')),
   syncEntities: () => Promise.reject(new Error('no network in this test')),
   synchronizationFailures: () => Promise.reject(new Error('no network in this test')),
   resolveSynchronizationFailure: () => Promise.reject(new Error('no network in this test')),

@@ -6,7 +6,7 @@ import { workOrders } from '../../server/src/demo/tables.ts';
 import { changedRowsQuery } from '../../server/src/sync/changes-since.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../server/src/sync/checkpoint.ts';
 import { change, isDeleted, sync, upsertedOf, uuid } from '../support/graphql.ts';
-import { createWorkOrder } from '../support/demo.ts';
+import { createWorkOrder, photoValues } from '../support/demo.ts';
 import { databaseKind } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -18,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const photoValues = (workOrderId: string) => ({ workOrderId, fileName: 'p.jpg', contentType: 'image/jpeg', size: 1, contentHash: 'cd'.repeat(32) });
 
 describe('R14 incremental full sync', () => {
   it('R14: after the first sync, a full sync downloads only what changed since the checkpoint', async () => {
@@ -54,7 +53,7 @@ describe('R14 incremental full sync', () => {
   it('R14: photos follow their work order when it is reassigned, and go when it is deleted', async () => {
     const wo = createWorkOrder('alice');
     const photo = uuid();
-    await sync(server, 'alice', { changes: [wo.change, change('Photo', { id: photo, op: 'CREATE', values: photoValues(wo.id) })] });
+    await sync(server, 'alice', { changes: [wo.change, change('Photo', { id: photo, op: 'CREATE', values: await photoValues(server, wo.id) })] });
     const alice = await sync(server, 'alice');
     expect(upsertedOf(alice, 'Photo', photo)).toBeDefined();
     const bob = await sync(server, 'bob');

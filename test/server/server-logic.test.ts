@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { change, sync, upsertedOf, uuid } from '../support/graphql.ts';
-import { createWorkOrder, customers, readObject } from '../support/demo.ts';
+import { createWorkOrder, customers, photoValues, readObject } from '../support/demo.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** R8 (hooks, validation, calculated attributes) and R9 (references). */
@@ -118,7 +118,7 @@ describe('R9 references', () => {
       changes: [
         change('Customer', { id: customer, op: 'CREATE', values: { name: 'Short-lived' } }),
         wo.change,
-        change('Photo', { id: photo, op: 'CREATE', values: { workOrderId: wo.id, fileName: 'a.jpg', contentType: 'image/jpeg', size: 3, contentHash: 'ab'.repeat(32) } }),
+        change('Photo', { id: photo, op: 'CREATE', values: await photoValues(server, wo.id) }),
       ],
     });
     const refused = await sync(server, 'admin', { changes: [change('Customer', { id: customer, op: 'DELETE', baseVersion: 1 })] });

@@ -5,6 +5,7 @@ import { installChangeTracking } from '../../server/src/db/change-tracking.ts';
 import type { Database } from '../../server/src/db/connect.ts';
 import { createDemoRegistry } from '../../server/src/demo/entities.ts';
 import { seedDemoData, seedIds } from '../../server/src/demo/seed.ts';
+import { createPostgresBlobStore } from '../../server/src/files/postgres-blob-store.ts';
 import { SyncRequestError } from '../../server/src/sync/errors.ts';
 import { synchronize, type SyncCore } from '../../server/src/sync/synchronize.ts';
 import { openTestDatabase } from '../support/database.ts';
@@ -19,7 +20,13 @@ beforeAll(async () => {
   const registry = createDemoRegistry();
   await installChangeTracking(database.db, registry);
   await seedDemoData(database.db);
-  core = { db: database.db, registry, limits: defaultLimits };
+  core = {
+    db: database.db,
+    registry,
+    limits: defaultLimits,
+    blobs: createPostgresBlobStore(database.db),
+    fileUrls: { secret: 'core-test', ttlSeconds: 60 },
+  };
 });
 afterAll(() => database.close());
 

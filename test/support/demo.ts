@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { seedIds } from '../../server/src/demo/seed.ts';
 import { change, graphql, uuid } from './graphql.ts';
-import type { TestServer } from './server.ts';
+import { TEST_ORIGIN, type TestServer } from './server.ts';
 
 /** Shorthands for the demo domain in tests. */
 
@@ -34,4 +35,22 @@ export async function countRows(server: TestServer, table: string): Promise<numb
     | { rows: { n: number }[] };
   const rows = Array.isArray(result) ? result : result.rows;
   return Number(rows[0]!.n);
+}
+
+/** Uploads content with PUT /files/<sha256> as `user`; returns its hash and the HTTP status. */
+export async function uploadContent(server: TestServer, user: string, content: Uint8Array<ArrayBuffer> | string, hashOverride?: string) {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  const hash = hashOverride ?? createHash('sha256').update(bytes).digest('hex');
+  const response = await server.fetch(`${TEST_ORIGIN}/files/${hash}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer dev:${user}`, 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  return { hash, status: response.status, body: await response.text() };
+}
+
+/** Values of a Photo whose content was uploaded first. */
+export async function photoValues(server: TestServer, workOrderId: string, content = `photo of ${workOrderId}`) {
+  const { hash } = await uploadContent(server, 'admin', content);
+  return { workOrderId, fileName: 'photo.jpg', contentType: 'image/jpeg', size: new TextEncoder().encode(content).byteLength, contentHash: hash };
 }

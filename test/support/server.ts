@@ -33,6 +33,8 @@ export interface TestServerOptions {
   /** Inline fragments selecting the test registry's attributes in synchronize results. */
   fragments?: string;
   onRowsRead?: (count: number) => void;
+  /** The clock of file URLs, in milliseconds. */
+  now?: () => number;
 }
 
 /** Starts the real server in-process on a fresh database. One per test file. */
@@ -40,7 +42,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const database = await openTestDatabase();
   for (const statement of options.setupSql ?? []) await database.db.execute(sql.raw(statement));
   const config: ServerConfig = { ...loadConfig({ NODE_ENV: 'test' }), ...options.config };
-  const server = await createSyncServer({ config, database, registry: options.registry, limits: options.limits, onRowsRead: options.onRowsRead });
+  const server = await createSyncServer({ config, database, registry: options.registry, limits: options.limits, onRowsRead: options.onRowsRead, now: options.now });
   const tables = [
     ...server.services.registry.list.map((m) => m.tableName),
     getTableName(syncUploads),

@@ -20,22 +20,26 @@ export type SyncEntityTypes = {
   WorkOrder: { object: WorkOrderFieldsFragment; values: WorkOrderValues };
 };
 
-/** Per synced entity: its fields and the attributes a device may write (runtime metadata). */
+/** Per synced entity: its fields, the attributes a device may write and its read queries (runtime metadata). */
 export const syncEntityMetadata: { readonly [E in SyncEntity]: EntityMetadata } = {
   Customer: {
     fields: ['address', 'changedAt', 'createdAt', 'id', 'name', 'phone', 'version'],
     writable: ['address', 'name', 'phone'],
+    queries: { get: 'customer', list: 'customers' },
   },
   Feedback: {
     fields: ['authorId', 'changedAt', 'createdAt', 'id', 'rating', 'text', 'version'],
     writable: ['rating', 'text'],
+    queries: { get: 'feedback', list: 'feedbacks' },
   },
   Photo: {
     fields: ['caption', 'changedAt', 'contentHash', 'contentType', 'createdAt', 'fileName', 'id', 'size', 'version', 'workOrderId'],
     writable: ['caption', 'contentHash', 'contentType', 'fileName', 'size', 'workOrderId'],
+    queries: { get: 'photo', list: 'photos' },
   },
   WorkOrder: {
     fields: ['assigneeId', 'changedAt', 'completedAt', 'createdAt', 'customerId', 'description', 'dueDate', 'hoursSpent', 'id', 'isOverdue', 'status', 'title', 'version'],
     writable: ['assigneeId', 'customerId', 'description', 'dueDate', 'hoursSpent', 'status', 'title'],
+    queries: { get: 'workOrder', list: 'workOrders' },
   },
 };

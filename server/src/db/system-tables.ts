@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { xid8 } from '../registry/system-columns.ts';
-import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** R4: one row per applied upload `(clientId, syncId)`, holding its recorded outcome. */
 export const syncUploads = pgTable(
@@ -57,3 +57,16 @@ export const syncTombstones = pgTable(
     index('sync_tombstones_tx').on(t.tx),
   ],
 );
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/** F1: file contents by SHA-256, the default blob store. */
+export const syncBlobs = pgTable('sync_blobs', {
+  hash: text('hash').primaryKey(),
+  size: integer('size').notNull(),
+  content: bytea('content').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

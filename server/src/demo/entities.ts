@@ -74,7 +74,8 @@ async function canWriteWorkOrder(db: Db, viewer: Viewer, workOrderId: string): P
 export const photoEntity = defineEntity({
   name: 'Photo',
   table: photos,
-  description: 'A photo taken on site for a work order.',
+  description: 'A photo taken on site for a work order; its content is uploaded to /files.',
+  file: true,
   download: {
     mode: 'FILTERED',
     filter: (viewer, table) => isAdmin(viewer) || inArray(table.workOrderId, readableWorkOrderIds(viewer)),

@@ -6,6 +6,8 @@ import type { Viewer } from '../registry/viewer.ts';
 export interface GraphQLContext {
   viewer: Viewer;
   services: ServerServices;
+  /** The origin file URLs are made absolute with. */
+  baseUrl: string;
 }
 
 /** Pothos schema types of this server. */

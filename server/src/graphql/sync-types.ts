@@ -47,7 +47,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       id: t.exposeID('id'),
       contentHash: t.exposeString('contentHash'),
       size: t.exposeInt('size'),
-      url: t.exposeString('url'),
+      url: t.string({ description: 'A signed URL that works until expiresAt.', resolve: (f, _, { baseUrl }) => new URL(f.url, baseUrl).toString() }),
       expiresAt: t.field({ type: 'DateTime', resolve: (f) => f.expiresAt }),
     }),
   });
@@ -161,18 +161,19 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
   );
 
   const downloadMode = builder.enumType('DownloadMode', { values: [...downloadModes] });
-  const entityInfo = builder.objectRef<{ entity: string; downloadMode: (typeof downloadModes)[number] }>('SyncEntityInfo').implement({
-    description: 'How full sync treats one entity (R15).',
+  const entityInfo = builder.objectRef<{ entity: string; downloadMode: (typeof downloadModes)[number]; isFile: boolean }>('SyncEntityInfo').implement({
+    description: 'How full sync treats one entity (R15), and whether it carries file contents (F1).',
     fields: (t) => ({
       entity: t.field({ type: syncEntity, resolve: (i) => i.entity as never }),
       downloadMode: t.field({ type: downloadMode, resolve: (i) => i.downloadMode }),
+      isFile: t.exposeBoolean('isFile'),
     }),
   });
   builder.queryField('syncEntities', (t) =>
     t.field({
       type: [entityInfo],
       description: 'Every synced entity and its download mode.',
-      resolve: () => registry.list.map((m) => ({ entity: m.name, downloadMode: m.definition.download.mode })),
+      resolve: () => registry.list.map((m) => ({ entity: m.name, downloadMode: m.definition.download.mode, isFile: m.isFile })),
     }),
   );
 

@@ -8,10 +8,13 @@ import type { Viewer } from '../registry/viewer.ts';
 import type { ServerServices } from '../services.ts';
 import { AuthError, createAuthenticator } from './auth.ts';
 import { BodyTooLargeError, limitBody } from './body-limit.ts';
+import { createFilesRoute } from './files-route.ts';
+import { jsonError } from './responses.ts';
 
 /**
  * The HTTP application: `/graphql` (GraphiQL in the browser, the API otherwise) behind the body
- * limit and authentication. A fetch handler, so tests call it without a port.
+ * limit and authentication, and `/files/<sha256>` for file contents. A fetch handler, so tests
+ * call it without a port.
  */
 
 export interface App {
@@ -31,13 +34,6 @@ query MyWorkOrders {
 }
 `;
 
-function jsonError(status: number, message: string, code: string): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) },
-  });
-}
-
 /** The GraphiQL page itself needs no token; the operations it sends do. */
 function isGraphiQLPage(request: Request, url: URL): boolean {
   return request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html') && !url.searchParams.has('query');
@@ -55,16 +51,18 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
     landingPage: false,
     graphiql: config.graphiql ? { defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer dev:alice' }) } : false,
     maskedErrors: { maskError: createMaskError(log) },
-    context: ({ viewer }) => ({ viewer, services }),
+    context: ({ viewer, request }) => ({ viewer, services, baseUrl: config.publicUrl ?? new URL(request.url).origin }),
     plugins: config.introspection ? [] : [disableIntrospection],
     logging: false,
   });
   const anonymous: Viewer = { id: '', roles: [] };
+  const files = createFilesRoute({ services, config, authenticate });
 
   return {
     async fetch(request) {
       const url = new URL(request.url);
-      if (url.pathname !== '/graphql') return jsonError(404, `Nothing at ${url.pathname}; the API is at /graphql`, 'NOT_FOUND');
+      if (url.pathname.startsWith('/files/')) return files(request, url);
+      if (url.pathname !== '/graphql') return jsonError(404, `Nothing at ${url.pathname}; the API is at /graphql and /files/<sha256>`, 'NOT_FOUND');
       if (config.graphiql && isGraphiQLPage(request, url)) return yoga.handleRequest(request, { viewer: anonymous });
       let limited: Request;
       try {

@@ -145,6 +145,11 @@ export interface EntityDefinition<T extends SyncTable = SyncTable> {
   merge?: { default?: MergePolicy; attributes?: Partial<Record<AttributeOf<T>, MergePolicy>> };
   hooks?: EntityHooks<T>;
   calculated?: Record<string, CalculatedAttribute<T>>;
+  /**
+   * A file entity (F1): its table has `fileName`, `contentType`, `size` and `contentHash`
+   * (SHA-256, hex) and its content lives in the blob store.
+   */
+  file?: boolean;
 }
 
 /**

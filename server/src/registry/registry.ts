@@ -32,7 +32,12 @@ export interface EntityModel {
   attributeList: readonly AttributeModel[];
   queryName: string;
   listQueryName: string;
+  /** A file entity (F1): its content is in the blob store, addressed by `contentHash`. */
+  isFile: boolean;
 }
+
+/** The attributes every file entity has (F1). */
+export const fileAttributes = ['fileName', 'contentType', 'size', 'contentHash'] as const;
 
 /** All synced entities of a server. */
 export interface Registry {
@@ -122,6 +127,7 @@ function buildModel(definition: EntityDefinition, names: ReadonlySet<string>): E
     known(attr, 'download.dependsOn');
     if (!references[attr]) throw new Error(`${name}: download.dependsOn names "${attr}", which is not a reference`);
   }
+  if (definition.file) for (const attr of fileAttributes) known(attr, 'a file entity (F1)');
   if (definition.download.mode === 'FILTERED' && !('filter' in definition.download)) {
     throw new Error(`${name}: download mode FILTERED needs a filter`);
   }
@@ -135,6 +141,7 @@ function buildModel(definition: EntityDefinition, names: ReadonlySet<string>): E
     attributeList,
     queryName: base,
     listQueryName: definition.pluralName ?? `${base}s`,
+    isFile: definition.file === true,
   };
 }
 

@@ -1,4 +1,5 @@
 import { eq, is, sql, SQL } from 'drizzle-orm';
+import { isContentHash, type BlobStore } from '../files/blob-store.ts';
 import type { Db, HookContext, SyncTable } from '../registry/define-entity.ts';
 import { writableAttributes, type EntityModel, type Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
@@ -17,6 +18,7 @@ import type { ChangeInput, ObjectKey, Row } from './types.ts';
 export interface ApplyContext {
   db: Db;
   registry: Registry;
+  blobs: BlobStore;
   viewer: Viewer;
   now: Date;
   log: HookErrorLogger;
@@ -85,6 +87,18 @@ function denyMessage(model: EntityModel, id: string, attributes: string[]): stri
   return `${model.name} ${id}: you may not write ${attributes.join(', ')}`;
 }
 
+/** F2: a file object must name content the server holds, by a well-formed SHA-256. */
+async function checkFileContent(ctx: ApplyContext, model: EntityModel, id: string, row: Row, previous: Row | null): Promise<void> {
+  if (!model.isFile || (previous && previous.contentHash === row.contentHash)) return;
+  const hash = row.contentHash;
+  if (!isContentHash(hash)) {
+    throw new ChangeFailure('VALIDATION', `${model.name} ${id}: contentHash must be a SHA-256 in lowercase hex`);
+  }
+  if (!(await ctx.blobs.has(hash))) {
+    throw new ChangeFailure('FILE_MISSING', `${model.name} ${id}: the server has no content with hash ${hash}; upload it with PUT /files/${hash} first`);
+  }
+}
+
 /** Applies one change; throws `ChangeFailure` when a rule rejects it. */
 export async function applyChange(ctx: ApplyContext, change: ChangeInput): Promise<ChangeApplied> {
   const model = ctx.registry.get(change.entity)!;
@@ -114,6 +128,7 @@ async function applyCreate(ctx: ApplyContext, model: EntityModel, change: Change
   await runValidate(model, hookCtx, ctx.log);
   await runHook(model, 'beforeCommit', hookCtx, ctx.log);
   checkRequired(model, id, row, model.attributes.keys());
+  await checkFileContent(ctx, model, id, row, null);
   await ctx.db.insert(model.table).values({ ...row, id, version: 1, createdAt: ctx.now, changedAt: ctx.now });
   await runHook(model, 'afterCommit', hookCtx, ctx.log);
   return { status: 'APPLIED', version: 1 };
@@ -153,6 +168,7 @@ async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: Change
   await runValidate(model, hookCtx, ctx.log);
   await runHook(model, 'beforeCommit', hookCtx, ctx.log);
   checkRequired(model, id, row, model.attributes.keys());
+  await checkFileContent(ctx, model, id, row, existing);
   const diff: Row = {};
   for (const name of model.attributes.keys()) {
     if (!sameValue(row[name], existing[name])) diff[name] = row[name];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BlobStore } from '../files/blob-store.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
@@ -44,6 +45,7 @@ function pick(values: ChangeInput['values'], names: string[]) {
 export interface ApplyOptions {
   db: Db;
   registry: Registry;
+  blobs: BlobStore;
   viewer: Viewer;
   input: SyncInput;
   now: Date;
@@ -51,7 +53,7 @@ export interface ApplyOptions {
 }
 
 /** Applies every change of the set; never throws for a single change's failure. */
-export async function applyChanges({ db, registry, viewer, input, now, log }: ApplyOptions): Promise<UploadOutcome> {
+export async function applyChanges({ db, registry, blobs, viewer, input, now, log }: ApplyOptions): Promise<UploadOutcome> {
   const affected = new KeySet();
   const failures: FailureRecord[] = [];
   const outcomes: ChangeOutcome[] = new Array(input.changes.length);
@@ -66,6 +68,7 @@ export async function applyChanges({ db, registry, viewer, input, now, log }: Ap
         const ctx: ApplyContext = {
           db: savepoint,
           registry,
+          blobs: blobs.inTransaction(savepoint),
           viewer,
           now,
           log,

@@ -87,8 +87,17 @@ function groupByEntity(keys: Iterable<ObjectKey>): Map<string, Set<string>> {
 }
 
 /**
+ * In a full sync, whether the device keeps its uploaded objects of this entity and so must get
+ * their post-commit state (R8): not for NOTHING_CLEAR (cleared), NEVER (never uploaded by full
+ * sync) and ONLINE (never kept).
+ */
+function keepsUploads(model: EntityModel): boolean {
+  return isDownloaded(model) || model.definition.download.mode === 'NOTHING_PRESERVE';
+}
+
+/**
  * Sends each object's current state when the viewer may see it, else removes it from the device.
- * In a full sync, objects of entities full sync does not download are only ever removed.
+ * In a full sync, objects of entities whose uploads the device does not keep are only removed.
  */
 async function refresh(db: Db, registry: Registry, viewer: Viewer, keys: Iterable<ObjectKey>, out: DownloadBuilder, full: boolean) {
   for (const [entity, idSet] of groupByEntity(keys)) {
@@ -98,7 +107,7 @@ async function refresh(db: Db, registry: Registry, viewer: Viewer, keys: Iterabl
     const found = new Set<string>();
     for (const row of rows) {
       found.add(row.id as string);
-      if (!full || isDownloaded(model)) out.upsert(entity, row);
+      if (!full || keepsUploads(model)) out.upsert(entity, row);
     }
     for (const id of idSet) if (!found.has(id)) out.remove(entity, id);
   }

@@ -12,6 +12,8 @@ import { consoleHookLogger, type HookErrorLogger } from './hooks.ts';
 import type { SyncInput, SyncResultData, UploadOutcome } from './types.ts';
 import { claimUpload, recordUpload } from './uploads.ts';
 import { validateSyncInput } from './validate.ts';
+import type { BlobStore } from '../files/blob-store.ts';
+import { fileUrlsFor, type FileUrlSigner } from './file-downloads.ts';
 
 /**
  * `synchronize`: the sync pipeline, validate → apply (one transaction, exactly once) → download.
@@ -22,6 +24,10 @@ export interface SyncCore {
   db: Db;
   registry: Registry;
   limits: SyncLimits;
+  /** File contents (F1); changes to file objects must reference stored content (F2). */
+  blobs: BlobStore;
+  /** Signs the download URLs of file contents (F3). */
+  fileUrls: FileUrlSigner;
   log?: HookErrorLogger;
   /** Told how many rows each download query read: how tests prove memory stays bounded by the page size. */
   onRowsRead?: (count: number) => void;
@@ -45,7 +51,7 @@ async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise
         const now = await transactionNow(tx);
         const previous = await claimUpload(tx, viewer, input.clientId, input.syncId, now);
         if (previous) return { outcome: previous, replayed: true };
-        const outcome = await applyChanges({ db: tx, registry: core.registry, viewer, input, now, log: core.log ?? consoleHookLogger });
+        const outcome = await applyChanges({ db: tx, registry: core.registry, blobs: core.blobs, viewer, input, now, log: core.log ?? consoleHookLogger });
         await recordUpload(tx, input.clientId, input.syncId, outcome);
         return { outcome, replayed: false };
       });
@@ -74,7 +80,7 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
   return {
     syncId: input.syncId,
     ...download,
-    files: [],
+    files: fileUrlsFor(core, viewer, download.upserted),
     failures: outcome.failures,
     outcomes: outcome.outcomes,
     replayed,
@@ -85,5 +91,5 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
 export async function synchronizePage(core: SyncCore, viewer: Viewer, cursor: string): Promise<SyncResultData> {
   const page = await continueDownload(core.db, core.registry, viewer, cursor, core.limits.downloadPageSize, core.onRowsRead);
   const syncId = decodeCursor(cursor)!.syncId;
-  return { syncId, ...page, files: [], failures: [], outcomes: [], replayed: false };
+  return { syncId, ...page, files: fileUrlsFor(core, viewer, page.upserted), failures: [], outcomes: [], replayed: false };
 }

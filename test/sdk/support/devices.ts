@@ -1,6 +1,14 @@
-import { openSyncDatabase, type Database, type FetchLike, type SyncDatabaseOptions } from '../../../client-sdk/src/index.ts';
+import {
+  createSyncDatabase,
+  openSyncDatabase,
+  type Database,
+  type FetchLike,
+  type SyncDatabase,
+  type SyncDatabaseOptions,
+} from '../../../client-sdk/src/index.ts';
 import { createMemoryStorage } from '../../../client-sdk/src/storage/memory-storage.ts';
 import type { TestServer } from '../../support/server.ts';
+import { modeEntityMetadata, type ModeEntityTypes } from './mode-entities.ts';
 
 /** Test helpers that open SDK databases ("devices") against the real in-process server. */
 
@@ -12,6 +20,18 @@ export function openDevice(server: TestServer, user: string, options: Partial<Sy
     token: `dev:${user}`,
     storage: createMemoryStorage(),
     ...options,
+  });
+}
+
+/** Opens a device whose entity map is the generated one plus the test entities of `mode-entities.ts`. */
+export function openModesDevice(server: TestServer, user: string, options: Partial<SyncDatabaseOptions> = {}): Promise<SyncDatabase<ModeEntityTypes>> {
+  return createSyncDatabase<ModeEntityTypes>({
+    url: server.url,
+    fetch: server.fetch,
+    token: `dev:${user}`,
+    storage: createMemoryStorage(),
+    ...options,
+    metadata: modeEntityMetadata,
   });
 }
 
@@ -31,6 +51,27 @@ export async function requestJson(input: RequestInfo | URL, init?: RequestInit):
 /** True when a request is a `synchronize` mutation. */
 export async function isSynchronize(input: RequestInfo | URL, init?: RequestInit): Promise<boolean> {
   return (await requestJson(input, init)).query?.includes('mutation Synchronize') ?? false;
+}
+
+/** True when a request fetches a further download page (R17). */
+export async function isDownloadPage(input: RequestInfo | URL, init?: RequestInit): Promise<boolean> {
+  return (await requestJson(input, init)).query?.includes('query DownloadPage') ?? false;
+}
+
+/** Wraps a fetch so that a test can intercept `downloadPage` requests; `n` counts them from 1. */
+export function interceptDownloadPage(fetch: FetchLike, intercept: (forward: () => Promise<Response>, n: number) => Promise<Response>): FetchLike {
+  let n = 0;
+  return async (input, init) => {
+    if (!(await isDownloadPage(input, init))) return fetch(input, init);
+    return intercept(() => fetch(input, init), ++n);
+  };
+}
+
+/** The device's checkpoint aged by `days` (it is base64url JSON `{ v, snapshot, issuedAt }`). */
+export function agedCheckpoint(checkpoint: string, days: number): string {
+  const decoded = JSON.parse(Buffer.from(checkpoint, 'base64url').toString('utf8')) as { issuedAt: string };
+  const issuedAt = new Date(Date.parse(decoded.issuedAt) - days * 24 * 60 * 60 * 1000).toISOString();
+  return Buffer.from(JSON.stringify({ ...decoded, issuedAt })).toString('base64url');
 }
 
 /** Wraps a fetch so that a test can intercept `synchronize` requests. */
