@@ -48,6 +48,10 @@ export interface SyncLimits {
   maxSelection: number;
   /** Largest page size of the list queries. */
   maxPageSize: number;
+  /** Deepest nesting of a GraphQL document. */
+  maxQueryDepth: number;
+  /** Most fields a GraphQL document selects, fragments expanded. */
+  maxQueryFields: number;
   /** Days an exactly-once upload record is kept (R4). */
   uploadRecordDays: number;
   /** Days deletes are remembered; older checkpoints get a complete download (R19). */
@@ -61,6 +65,8 @@ export const defaultLimits: SyncLimits = {
   maxChanges: 10_000,
   maxSelection: 1_000,
   maxPageSize: 1_000,
+  maxQueryDepth: 12,
+  maxQueryFields: 1_000,
   uploadRecordDays: 90,
   tombstoneDays: 30,
   downloadPageSize: 2_000,
@@ -106,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxChanges: int(env.MAX_CHANGES, defaultLimits.maxChanges),
       maxSelection: int(env.MAX_SELECTION, defaultLimits.maxSelection),
       maxPageSize: int(env.MAX_PAGE_SIZE, defaultLimits.maxPageSize),
+      maxQueryDepth: int(env.MAX_QUERY_DEPTH, defaultLimits.maxQueryDepth),
+      maxQueryFields: int(env.MAX_QUERY_FIELDS, defaultLimits.maxQueryFields),
       uploadRecordDays: int(env.UPLOAD_RECORD_DAYS, defaultLimits.uploadRecordDays),
       tombstoneDays: int(env.TOMBSTONE_DAYS, defaultLimits.tombstoneDays),
       downloadPageSize: Math.max(1, int(env.DOWNLOAD_PAGE_SIZE, defaultLimits.downloadPageSize)),

@@ -13,26 +13,36 @@ function withDatabase(url: string, name: string): string {
   return parsed.toString();
 }
 
+/** Creates an empty PostgreSQL database on the test server; `drop` removes it again. */
+export async function createPostgresTestDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `sync_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  return {
+    url: withDatabase(baseUrl, name),
+    drop: async () => {
+      const dropper = postgres(baseUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
 /**
  * Opens an empty, migrated database for one test file: PGlite in memory, or a fresh PostgreSQL
  * database that is dropped again on close.
  */
 export async function openTestDatabase(): Promise<Database & { url?: string }> {
   if (!testDatabaseUrl) return openDatabase({ pgliteDir: 'memory' });
-  const name = `sync_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = withDatabase(testDatabaseUrl, name);
-  const database = await openDatabase({ url, maxConnections: 10 });
+  const created = await createPostgresTestDatabase(testDatabaseUrl);
+  const database = await openDatabase({ url: created.url, maxConnections: 10 });
   return {
     ...database,
-    url,
+    url: created.url,
     close: async () => {
       await database.close();
-      const dropper = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
-      await dropper.unsafe(`drop database if exists ${name} with (force)`);
-      await dropper.end();
+      await created.drop();
     },
   };
 }

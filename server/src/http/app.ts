@@ -3,6 +3,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { ServerConfig } from '../config.ts';
 import { buildSchema } from '../graphql/schema.ts';
 import { createMaskError, type Logger } from '../graphql/errors.ts';
+import { queryLimitsRule } from '../graphql/query-limits.ts';
 import type { GraphQLContext } from '../graphql/builder.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import type { ServerServices } from '../services.ts';
@@ -45,6 +46,8 @@ const disableIntrospection: Plugin = {
 
 export function createApp({ services, config, log = (m, e) => console.error(`[server] ${m}:`, e) }: AppOptions): App {
   const authenticate = createAuthenticator(config);
+  const limitRule = queryLimitsRule({ maxDepth: services.limits.maxQueryDepth, maxFields: services.limits.maxQueryFields });
+  const queryLimits: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(limitRule) };
   const yoga = createYoga<{ viewer: Viewer }, GraphQLContext>({
     schema: buildSchema(services.registry),
     graphqlEndpoint: '/graphql',
@@ -52,7 +55,9 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
     graphiql: config.graphiql ? { defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer dev:alice' }) } : false,
     maskedErrors: { maskError: createMaskError(log) },
     context: ({ viewer, request }) => ({ viewer, services, baseUrl: config.publicUrl ?? new URL(request.url).origin }),
-    plugins: config.introspection ? [] : [disableIntrospection],
+    plugins: [queryLimits, ...(config.introspection ? [] : [disableIntrospection])],
+    // One operation per request: batches would multiply the limits above.
+    batching: false,
     logging: false,
   });
   const anonymous: Viewer = { id: '', roles: [] };
