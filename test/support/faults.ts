@@ -76,7 +76,7 @@ export function faultyNetwork(inner: Fetch): FaultyNetwork {
     const body = await bodyText(input, init);
     const index = armed.findIndex((a) => a.matches(body, url));
     if (index < 0) return send(input, init);
-    const [{ fault }] = armed.splice(index, 1) as [{ fault: Fault }];
+    const { fault } = armed.splice(index, 1)[0]!;
     log.push(`${fault} ${url}`);
     switch (fault) {
       case 'drop-request':
