@@ -2,12 +2,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSyncDatabase, type Database } from '../../client-sdk/src/index.ts';
 import { createMemoryStorage } from '../../client-sdk/src/storage/memory-storage.ts';
-import { demoEntities, workOrderEntity } from '../../server/src/demo/entities.ts';
 import { seedDemoData } from '../../server/src/demo/seed.ts';
-import { createRegistry } from '../../server/src/registry/registry.ts';
 import { customers } from '../support/demo.ts';
 import { faultyNetwork, isSynchronize, type FaultyNetwork } from '../support/faults.ts';
 import { graphql } from '../support/graphql.ts';
+import { demoRegistryWithWorkOrderHooks } from '../support/hooked-registry.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -28,23 +27,13 @@ const SEED = Number(process.env.CONVERGENCE_SEED ?? 20261126);
 // Counts commit-hook runs per applied change (the object, the version it was applied onto and
 // the state it produced): a change applied twice, by a replay gone wrong, would show up as 2.
 const hookRuns = new Map<string, number>();
-const registry = createRegistry(
-  demoEntities.map((e) =>
-    e.name !== 'WorkOrder'
-      ? e
-      : ({
-          ...workOrderEntity,
-          hooks: {
-            ...workOrderEntity.hooks,
-            afterCommit: ({ row, previous }: { row: Record<string, unknown>; previous: Record<string, unknown> | null }) => {
-              const { version: _version, changedAt: _changedAt, changedTx: _changedTx, ...state } = row;
-              const key = `${row.id as string}@${previous ? (previous.version as number) : 0}:${JSON.stringify(state)}`;
-              hookRuns.set(key, (hookRuns.get(key) ?? 0) + 1);
-            },
-          },
-        } as typeof e),
-  ),
-);
+const registry = demoRegistryWithWorkOrderHooks({
+  afterCommit: ({ row, previous }) => {
+    const { version: _version, changedAt: _changedAt, changedTx: _changedTx, ...state } = row;
+    const key = `${row.id as string}@${previous ? (previous.version as number) : 0}:${JSON.stringify(state)}`;
+    hookRuns.set(key, (hookRuns.get(key) ?? 0) + 1);
+  },
+});
 
 let server: TestServer;
 beforeAll(async () => {

@@ -101,10 +101,52 @@ export function describeStorageContract(name: string, location: () => StorageLoc
         { store: 'objects', key: 'a', value: 1 },
         { store: 'failures', key: 'f', value: 2 },
         { store: 'meta', key: 'm', value: 3 },
+        { store: 'contents', key: 'h', value: new Uint8Array([1]) },
       ]);
       await adapter.clear();
       const snapshot = await adapter.load();
       expect(snapshot.objects.size + snapshot.failures.size + snapshot.meta.size).toBe(0);
+      expect(await adapter.contentKeys()).toEqual([]);
+      expect(await adapter.readContent('h')).toBeNull();
+    });
+
+    it('stores file contents by hash as copies, read on demand and never part of load()', async () => {
+      const adapter = open(location());
+      const bytes = Uint8Array.from({ length: 300 }, (_, i) => i % 256);
+      await adapter.write([
+        { store: 'contents', key: 'h1', value: bytes },
+        { store: 'contents', key: 'h2', value: new Uint8Array([9]) },
+      ]);
+      bytes[0] = 255;
+      const read = await adapter.readContent('h1');
+      expect(read).toBeInstanceOf(Uint8Array);
+      expect([...read!]).toEqual(Array.from({ length: 300 }, (_, i) => i % 256));
+      read![1] = 0;
+      expect((await adapter.readContent('h1'))![1]).toBe(1);
+      expect((await adapter.contentKeys()).sort()).toEqual(['h1', 'h2']);
+      expect(await adapter.readContent('absent')).toBeNull();
+      expect(Object.keys(await adapter.load()).sort()).toEqual(['failures', 'meta', 'objects']);
+      await adapter.write([{ store: 'contents', key: 'h2', delete: true }]);
+      expect(await adapter.contentKeys()).toEqual(['h1']);
+    });
+
+    it('writes contents atomically with the other stores, and keeps them across a restart', async () => {
+      const at = location();
+      const first = open(at);
+      const failing = first.write([
+        { store: 'contents', key: 'lost', value: new Uint8Array([1]) },
+        { store: 'objects', key: 'bad', value: { fn: () => 1 } },
+      ]);
+      await expect(failing).rejects.toThrow();
+      expect(await first.contentKeys()).toEqual([]);
+      await first.write([
+        { store: 'contents', key: 'kept', value: new Uint8Array([4, 5, 6]) },
+        { store: 'objects', key: 'Photo:a', value: { contentHash: 'kept' } },
+      ]);
+      await first.close();
+      const second = open(at);
+      expect(await second.contentKeys()).toEqual(['kept']);
+      expect([...(await second.readContent('kept'))!]).toEqual([4, 5, 6]);
     });
   });
 }

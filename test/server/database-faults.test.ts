@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoEntities, workOrderEntity } from '../../server/src/demo/entities.ts';
-import { createRegistry } from '../../server/src/registry/registry.ts';
 import { databaseKind } from '../support/database.ts';
 import { createWorkOrder, customers } from '../support/demo.ts';
 import { change, graphql, sync, syncRaw, uuid } from '../support/graphql.ts';
+import { demoRegistryWithWorkOrderHooks } from '../support/hooked-registry.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -15,22 +14,12 @@ import { startTestServer, type TestServer } from '../support/server.ts';
  */
 
 let killSwitch = false;
-const registry = createRegistry(
-  demoEntities.map((e) =>
-    e.name !== 'WorkOrder'
-      ? e
-      : ({
-          ...workOrderEntity,
-          hooks: {
-            ...workOrderEntity.hooks,
-            // The database goes away in the middle of the sync transaction.
-            afterCommit: async ({ db, row }: { db: { execute: (q: unknown) => Promise<unknown> }; row: Record<string, unknown> }) => {
-              if (killSwitch && row.title === 'pull the plug') await db.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
-            },
-          },
-        } as typeof e),
-  ),
-);
+const registry = demoRegistryWithWorkOrderHooks({
+  // The database goes away in the middle of the sync transaction.
+  afterCommit: async ({ db, row }) => {
+    if (killSwitch && row.title === 'pull the plug') await db.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
+  },
+});
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer } from '../support/spawn-server.ts';
 
 /**
  * What a newcomer does: `npm start` (here `tsx server/src/main.ts` on a free port) and a request
@@ -16,33 +17,8 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', PGLITE_DIR: join(dataDir, 'pglite') };
-  delete env.DATABASE_URL;
-  delete env.TEST_DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 50_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /on (http:\/\/localhost:\d+\/graphql)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { url, stop };
+function start() {
+  return spawnServer({ PGLITE_DIR: join(dataDir, 'pglite'), DATABASE_URL: '', TEST_DATABASE_URL: '' }, children);
 }
 
 async function query(url: string, body: unknown, token = 'Bearer dev:alice') {

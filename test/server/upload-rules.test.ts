@@ -1,27 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createDemoRegistry } from '../../server/src/demo/entities.ts';
-import { demoEntities, workOrderEntity } from '../../server/src/demo/entities.ts';
-import { createRegistry } from '../../server/src/registry/registry.ts';
 import { purgeExpired } from '../../server/src/sync/retention.ts';
 import { change, graphql, sync, syncRaw, upsertedOf, uuid } from '../support/graphql.ts';
 import { countRows, createWorkOrder, customers, readObject } from '../support/demo.ts';
+import { demoRegistryWithWorkOrderHooks } from '../support/hooked-registry.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** Upload rules R1, R2, R3, R4, R10, R12 through the GraphQL endpoint. */
 
 // The demo registry with WorkOrder's hooks counted, to prove exactly-once hook runs (R4).
 const hookRuns = new Map<string, number>();
-const countedWorkOrder = {
-  ...workOrderEntity,
-  hooks: {
-    ...workOrderEntity.hooks,
-    afterCommit: ({ row }: { row: Record<string, unknown> }) => {
-      hookRuns.set(row.id as string, (hookRuns.get(row.id as string) ?? 0) + 1);
-    },
+const registry = demoRegistryWithWorkOrderHooks({
+  afterCommit: ({ row }) => {
+    hookRuns.set(row.id as string, (hookRuns.get(row.id as string) ?? 0) + 1);
   },
-};
-const registry = createRegistry(demoEntities.map((e) => (e.name === 'WorkOrder' ? (countedWorkOrder as typeof e) : e)));
+});
 
 let server: TestServer;
 beforeAll(async () => {
