@@ -1,4 +1,5 @@
 import type { SyncRequest } from './change-set.ts';
+import { createContentTransport, type ContentTransport, type ContentTransportOptions } from './content-transport.ts';
 import { EntityCollection } from './entity-collection.ts';
 import type { EntityMetadata, EntityMetadataMap, EntityName, EntityTypeMap, ObjectKey } from './entity-types.ts';
 import { randomId, systemClock, type Clock, type IdGenerator } from './environment.ts';
@@ -11,7 +12,7 @@ import { createMemoryStorage } from './storage/memory-storage.ts';
 import type { StorageAdapter } from './storage/storage-adapter.ts';
 import { SyncStatusEmitter, type SyncStatus, type SyncStatusListener } from './sync-status.ts';
 import { Synchronizer, type SyncReport } from './synchronizer.ts';
-import { createTransport, type Transport, type TransportOptions } from './transport.ts';
+import { createTransport, type Transport } from './transport.ts';
 
 /**
  * The local database on the device: typed entity collections, `synchronize()`, failure records,
@@ -19,7 +20,7 @@ import { createTransport, type Transport, type TransportOptions } from './transp
  */
 
 /** Everything the database can be configured with. */
-export interface SyncDatabaseOptions extends TransportOptions {
+export interface SyncDatabaseOptions extends ContentTransportOptions {
   /** Where data persists; default in memory (lost when the process ends). */
   storage?: StorageAdapter;
   /** Makes object ids, the client id and sync ids; default `crypto.randomUUID`. */
@@ -27,6 +28,8 @@ export interface SyncDatabaseOptions extends TransportOptions {
   clock?: Clock;
   /** Replaces the network transport (tests, custom protocols). */
   transport?: Transport;
+  /** Replaces the file content transport (`/files`, signed URLs). */
+  contentTransport?: ContentTransport;
 }
 
 /** Which objects `synchronize()` uploads and downloads (R16). */
@@ -47,10 +50,11 @@ export class SyncDatabase<M extends EntityTypeMap> {
     private readonly store: LocalStore,
     private readonly metadata: EntityMetadataMap<M>,
     private readonly transport: Transport,
+    contents: ContentTransport,
     private readonly environment: { clock: Clock; generateId: IdGenerator },
   ) {
     this.failures = new FailureRecords(store, transport);
-    this.synchronizer = new Synchronizer({ store, transport, status: this.status, ...environment });
+    this.synchronizer = new Synchronizer({ store, transport, contents, status: this.status, ...environment });
   }
 
   /** This installation's id, sent as `clientId` with every sync. */
@@ -100,6 +104,14 @@ export class SyncDatabase<M extends EntityTypeMap> {
       this.onlineCollections.set(name, collection);
     }
     return collection as unknown as OnlineCollection<M, E>;
+  }
+
+  /**
+   * A stored file content by its SHA-256, or null: e.g. the content of a failure record's values
+   * (kept while the record is). Objects' contents are read with `db.entity(name).content(id)`.
+   */
+  content(contentHash: string): Promise<Uint8Array<ArrayBuffer> | null> {
+    return this.store.readContent(contentHash);
   }
 
   private metadataOf(name: EntityName<M>): EntityMetadata {
@@ -165,5 +177,6 @@ export async function createSyncDatabase<M extends EntityTypeMap>(
     await store.transact('local', () => ({ changes: { meta: { clientId: generateId(), format: STORAGE_FORMAT } }, result: undefined }));
   }
   const transport = options.transport ?? createTransport({ ...options, clock, metadata: options.metadata });
-  return new SyncDatabase<M>(store, options.metadata, transport, { clock, generateId });
+  const contents = options.contentTransport ?? createContentTransport({ ...options, clock });
+  return new SyncDatabase<M>(store, options.metadata, transport, contents, { clock, generateId });
 }

@@ -77,6 +77,32 @@ export class SyncRequestError extends SyncSdkError {
   }
 }
 
+/**
+ * F2: uploading a file content failed (after one retry for a lost connection, a timeout or a
+ * server error), so the sync was stopped before its change set was sent: nothing changed on the
+ * server or the device. `kind` is that of the failed request, e.g. `payload-too-large` for a
+ * content over the server's size limit (HTTP 413), which no retry fixes: attach smaller content
+ * or delete the objects.
+ */
+export class FileUploadError extends SyncRequestError {
+  override name = 'FileUploadError';
+  /** The SHA-256 of the content that could not be uploaded. */
+  readonly contentHash: string;
+  /** The objects of the change set that carry this content. */
+  readonly objects: readonly { entity: string; id: string }[];
+
+  constructor(cause: SyncRequestError, contentHash: string, objects: readonly { entity: string; id: string }[]) {
+    const names = objects.map(({ entity, id }) => `${entity} ${id}`).join(', ');
+    super(cause.kind, `Uploading the file content of ${names} failed, so nothing was synchronized: ${cause.message}`, {
+      status: cause.status,
+      cause,
+      mayHaveApplied: false,
+    });
+    this.contentHash = contentHash;
+    this.objects = objects;
+  }
+}
+
 /** A local operation named an object that does not exist on the device (or is deleted). */
 export class ObjectNotFoundError extends SyncSdkError {
   override name = 'ObjectNotFoundError';

@@ -15,7 +15,17 @@ export function openSyncDatabase(options: SyncDatabaseOptions): Promise<Database
 }
 
 export { createSyncDatabase, SyncDatabase, type SyncDatabaseOptions, type SynchronizeOptions } from './database.ts';
-export { EntityCollection, type CollectionEvent, type EditOptions } from './entity-collection.ts';
+export {
+  EntityCollection,
+  type AttachableContent,
+  type AttachOptions,
+  type CollectionEvent,
+  type CreateOptions,
+  type EditOptions,
+} from './entity-collection.ts';
+export { FILE_ATTRIBUTES, isFileEntity, sha256Hex, type ContentOptions, type FileContent, type FileEntityName } from './file-content.ts';
+export { createContentTransport, type ContentResponse, type ContentTransport, type ContentTransportOptions } from './content-transport.ts';
+export type { ContentWarning, ContentWarningReason } from './content-download.ts';
 export { OnlineCollection, type OnlineFilter, type OnlineListQuery, type OnlineObject, type OnlinePage } from './online-collection.ts';
 export type {
   AttributeValue,
@@ -33,6 +43,7 @@ export type {
 export { navigatorOnline, randomId, systemClock, type Clock, type FetchLike, type IdGenerator, type OnlineStatus } from './environment.ts';
 export {
   DatabaseClosedError,
+  FileUploadError,
   InvalidChangeError,
   ObjectNotFoundError,
   SIMULTANEOUS_SYNC_MESSAGE,
@@ -53,6 +64,6 @@ export type { Amount, SyncPhase, SyncProgress, SyncStatus, SyncStatusListener } 
 export { createTransport, type RequestProgress, type TokenSource, type Transport, type TransportOptions } from './transport.ts';
 export { createMemoryStorage } from './storage/memory-storage.ts';
 export { createIndexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb-storage.ts';
-export { storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite, type StoreName } from './storage/storage-adapter.ts';
+export { CONTENTS_STORE, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite, type StoreName } from './storage/storage-adapter.ts';
 export { syncEntityMetadata, type SyncEntityTypes } from './generated/entities.ts';
 export type * from './generated/graphql.ts';

@@ -3,7 +3,7 @@ import type { ObjectKey } from './entity-types.ts';
 import { DatabaseClosedError } from './errors.ts';
 import type { DownloadMode, SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
 import { objectKey, type LocalObject } from './local-object.ts';
-import type { StorageAdapter, StorageWrite } from './storage/storage-adapter.ts';
+import { CONTENTS_STORE, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
 
 /**
  * The device's working set in memory, persisted through a storage adapter. Every change goes
@@ -27,6 +27,14 @@ export interface StoreMeta {
   inflight: InFlightSync;
   /** R15: each entity's download mode, as the server last reported it. */
   modes: Readonly<Record<string, DownloadMode>>;
+  /** F2: hashes of stored contents the server is known to have, so they are not uploaded again. */
+  uploadedContents: readonly string[];
+}
+
+/** File content to store, by its SHA-256. */
+export interface ContentWrite {
+  hash: string;
+  bytes: Uint8Array;
 }
 
 /** The writes of one transaction. */
@@ -35,6 +43,9 @@ export interface StoreChanges {
   removeObjects?: readonly ObjectKey[];
   putFailures?: readonly FailureRecord[];
   removeFailures?: readonly string[];
+  putContents?: readonly ContentWrite[];
+  /** Hashes of file contents to remove. */
+  removeContents?: readonly string[];
   /** Metadata to set; `null` removes the entry. */
   meta?: { [K in keyof StoreMeta]?: StoreMeta[K] | null };
 }
@@ -59,6 +70,8 @@ export class LocalStore {
   private readonly objects = new Map<string, LocalObject>();
   private readonly failureRecords = new Map<string, FailureRecord>();
   private readonly metadata = new Map<string, unknown>();
+  /** The hashes of the stored file contents; their bytes stay in storage until read. */
+  private readonly contents = new Set<string>();
   private readonly listeners = new Set<StoreListener>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -72,6 +85,7 @@ export class LocalStore {
     for (const [key, value] of snapshot.objects) store.objects.set(key, value as LocalObject);
     for (const [key, value] of snapshot.failures) store.failureRecords.set(key, value as FailureRecord);
     for (const [key, value] of snapshot.meta) store.metadata.set(key, value);
+    for (const hash of await storage.contentKeys()) store.contents.add(hash);
     return store;
   }
 
@@ -91,6 +105,22 @@ export class LocalStore {
 
   allFailures(): FailureRecord[] {
     return [...this.failureRecords.values()];
+  }
+
+  /** True when the content with this SHA-256 is stored on the device. */
+  hasContent(hash: string): boolean {
+    return this.contents.has(hash);
+  }
+
+  /** The hashes of every stored content. */
+  contentHashes(): string[] {
+    return [...this.contents];
+  }
+
+  /** The bytes of a stored content, or null. */
+  async readContent(hash: string): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (this.closed) throw new DatabaseClosedError();
+    return this.contents.has(hash) ? this.storage.readContent(hash) : null;
   }
 
   meta<K extends keyof StoreMeta>(name: K): StoreMeta[K] | undefined {
@@ -134,6 +164,8 @@ export class LocalStore {
     for (const object of changes.putObjects ?? []) this.objects.set(objectKey(object.entity, object.id), object);
     for (const id of changes.removeFailures ?? []) this.failureRecords.delete(id);
     for (const failure of changes.putFailures ?? []) this.failureRecords.set(failure.id, failure);
+    for (const hash of changes.removeContents ?? []) this.contents.delete(hash);
+    for (const { hash } of changes.putContents ?? []) this.contents.add(hash);
     for (const [name, value] of Object.entries(changes.meta ?? {})) {
       if (value === null) this.metadata.delete(name);
       else if (value !== undefined) this.metadata.set(name, value);
@@ -168,6 +200,8 @@ function toWrites(changes: StoreChanges): StorageWrite[] {
   }
   for (const id of changes.removeFailures ?? []) writes.push({ store: 'failures', key: id, delete: true });
   for (const failure of changes.putFailures ?? []) writes.push({ store: 'failures', key: failure.id, value: failure });
+  for (const hash of changes.removeContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, delete: true });
+  for (const { hash, bytes } of changes.putContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, value: bytes });
   for (const [name, value] of Object.entries(changes.meta ?? {})) {
     if (value === null) writes.push({ store: 'meta', key: name, delete: true });
     else if (value !== undefined) writes.push({ store: 'meta', key: name, value });

@@ -5,8 +5,12 @@ import type { SyncSdkError } from './errors.ts';
  * objects and bytes done out of total, so a UI can show a progress bar.
  */
 
-/** `upload`: sending the change set; `download`: receiving the result; `apply`: writing it locally. */
-export type SyncPhase = 'upload' | 'download' | 'apply';
+/**
+ * `upload-contents`: uploading new file contents (before the change set); `upload`: sending the
+ * change set; `download`: receiving the result; `download-contents`: fetching the file contents
+ * it lists; `apply`: writing it locally.
+ */
+export type SyncPhase = 'upload-contents' | 'upload' | 'download' | 'download-contents' | 'apply';
 
 export interface Amount {
   done: number;

@@ -1,18 +1,24 @@
 import { applySyncResult, type ObjectOutcome, type RemovedObject } from './apply-result.ts';
 import { planChangeSet, type InFlightSync, type SyncMode, type SyncRequest } from './change-set.ts';
+import { downloadContents, type ContentWarning } from './content-download.ts';
+import type { ContentTransport } from './content-transport.ts';
+import { uploadContents } from './content-upload.ts';
 import { stagePage, type FileUrlData, type StagedDownload } from './download-stage.ts';
 import type { ObjectKey } from './entity-types.ts';
 import type { Clock, IdGenerator } from './environment.ts';
 import { SimultaneousSynchronizationError, SyncRequestError, SyncSdkError } from './errors.ts';
 import type { DownloadMode, ObjectRef } from './generated/graphql.ts';
-import type { FailureRecord, LocalStore } from './local-store.ts';
+import { referencedContents } from './file-content.ts';
+import { objectKey, type LocalObject } from './local-object.ts';
+import type { FailureRecord, LocalStore, StoreChanges } from './local-store.ts';
 import type { SyncStatusEmitter } from './sync-status.ts';
 import type { SyncResultData, Transport } from './transport.ts';
 
 /**
  * Runs `synchronize()`: one sync at a time (R20), an unanswered upload resent identically before
- * anything else (R21), the change set persisted before it is sent, and the result, all download
- * pages together, applied to the device in one step (R17).
+ * anything else (R21), new file contents uploaded before the change set that refers to them (F2),
+ * the change set persisted before it is sent, and the result, all download pages together, applied
+ * to the device in one step (R17) once the file contents it refers to are stored (F3).
  */
 
 /** What one `synchronize()` call did (R23). */
@@ -34,14 +40,18 @@ export interface SyncReport {
   downloaded: number;
   /** Failure records received (also kept in `db.failures`). */
   failures: FailureRecord[];
-  /** File contents the device may fetch. */
+  /** The file URLs the server offered (F3). */
   files: FileUrlData[];
+  /** File contents sent to the server (PUT) and fetched from it. */
+  contents: { uploaded: number; downloaded: number };
+  /** File objects stored without their content (missing or broken on the server), per object. */
+  warnings: ContentWarning[];
   /** Selected objects not synchronized because they were never committed (R2). */
   skipped: ObjectKey[];
 }
 
 function emptyReport(mode: SyncMode): SyncReport {
-  return { mode, syncIds: [], retried: false, replayed: false, reset: false, uploaded: [], removed: [], downloaded: 0, failures: [], files: [], skipped: [] };
+  return { mode, syncIds: [], retried: false, replayed: false, reset: false, uploaded: [], removed: [], downloaded: 0, failures: [], files: [], contents: { uploaded: 0, downloaded: 0 }, warnings: [], skipped: [] };
 }
 
 function sameRefs(a: readonly ObjectRef[] | null, b: readonly ObjectRef[] | null): boolean {
@@ -52,6 +62,7 @@ function sameRefs(a: readonly ObjectRef[] | null, b: readonly ObjectRef[] | null
 export interface SynchronizerDeps {
   store: LocalStore;
   transport: Transport;
+  contents: ContentTransport;
   status: SyncStatusEmitter;
   clock: Clock;
   generateId: IdGenerator;
@@ -60,6 +71,7 @@ export interface SynchronizerDeps {
 export class Synchronizer {
   private running = false;
   private modes: Record<string, DownloadMode> | null = null;
+  private fileEntities: ReadonlySet<string> = new Set();
 
   constructor(private readonly deps: SynchronizerDeps) {}
 
@@ -91,7 +103,7 @@ export class Synchronizer {
     const previous = store.meta('inflight');
     if (previous) {
       report.retried = true;
-      await this.round(previous, report);
+      await this.round(previous, report, false);
     }
     // Planned and persisted in one transaction (R21: before sending), so that a local edit can
     // never slip between what is planned and what is recorded as in flight.
@@ -114,7 +126,7 @@ export class Synchronizer {
       };
       return { changes: { meta: { inflight: next } }, result: next };
     });
-    if (inflight) await this.round(inflight, report);
+    if (inflight) await this.round(inflight, report, true);
     return report;
   }
 
@@ -126,23 +138,31 @@ export class Synchronizer {
     if (this.modes) return this.modes;
     const infos = await this.deps.transport.syncEntities();
     const modes = Object.fromEntries(infos.map((info) => [info.entity, info.downloadMode]));
+    this.fileEntities = new Set(infos.filter((info) => info.isFile).map((info) => info.entity));
     await this.deps.store.transact('sync', () => ({ changes: { meta: { modes } }, result: undefined }));
     this.modes = modes;
     return modes;
   }
 
-  /** Sends one persisted change set, downloads every page of its result and applies them at once. */
-  private async round(inflight: InFlightSync, report: SyncReport): Promise<void> {
-    const { store, status } = this.deps;
+  /**
+   * Uploads the new file contents of one persisted change set, sends it, downloads every page of
+   * its result and the file contents it lists, and applies them at once. `fresh`: this change set
+   * was planned by this call and never sent.
+   */
+  private async round(inflight: InFlightSync, report: SyncReport, fresh: boolean): Promise<void> {
+    const { store, status, contents } = this.deps;
+    const modes = this.modes ?? {};
+    report.contents.uploaded += await this.uploadContentsOf(inflight, fresh);
     const progress = new DownloadProgress(status);
     const first = await this.send(inflight, progress);
     const download = await this.remainingPages(stagePage(null, first), progress);
+    // Fails like a download page: nothing applied, the upload stays in flight for the next sync.
+    const fetched = await downloadContents(download, { store, contents, status, modes, fileEntities: this.fileEntities });
     const total = download.upserted.length + download.deleted.length;
     status.progress('apply', { done: 0, total }, { done: 0, total: null });
-    const modes = this.modes ?? {};
     const applied = await store.transact('sync', () => {
       const result = applySyncResult({ objects: store.allObjects(), inflight, download, modes });
-      return { changes: result.changes, result };
+      return { changes: withContentCleanup(store, result.changes), result };
     });
     status.progress('apply', { done: total, total }, { done: 0, total: null });
     report.syncIds.push(inflight.syncId);
@@ -153,6 +173,22 @@ export class Synchronizer {
     report.downloaded += download.upserted.length;
     report.failures.push(...download.failures);
     report.files.push(...download.files);
+    report.contents.downloaded += fetched.downloaded;
+    report.warnings.push(...fetched.warnings);
+  }
+
+  /**
+   * F2: uploads the contents the change set needs before it is sent. When that fails, a change
+   * set never sent is dropped (its changes stay pending), so device and server are unchanged.
+   */
+  private async uploadContentsOf(inflight: InFlightSync, fresh: boolean): Promise<number> {
+    const { store, contents, status } = this.deps;
+    try {
+      return await uploadContents(inflight, { store, contents, status });
+    } catch (error) {
+      if (fresh) await store.transact('sync', () => ({ changes: { meta: { inflight: null } }, result: undefined }));
+      throw error;
+    }
   }
 
   /** The `synchronize` request: the upload, and the first page of the download. */
@@ -212,6 +248,25 @@ export class Synchronizer {
     }
     return stage;
   }
+}
+
+/**
+ * Adds to a sync's writes the removal of stored file contents that nothing on the device refers
+ * to any more after them (deleted objects, replaced contents, resolved failures), and forgets
+ * them in the list of contents the server is known to have.
+ */
+function withContentCleanup(store: LocalStore, changes: StoreChanges): StoreChanges {
+  const objects = new Map(store.allObjects().map((object) => [objectKey(object.entity, object.id), object]));
+  for (const { entity, id } of changes.removeObjects ?? []) objects.delete(objectKey(entity, id));
+  for (const object of changes.putObjects ?? []) objects.set(objectKey(object.entity, object.id), object);
+  const failures = new Map(store.allFailures().map((failure) => [failure.id, failure]));
+  for (const failure of changes.putFailures ?? []) failures.set(failure.id, failure);
+  const inflight = changes.meta?.inflight === null ? undefined : (changes.meta?.inflight ?? store.meta('inflight'));
+  const needed = referencedContents([...objects.values()] as LocalObject[], inflight, [...failures.values()]);
+  const removeContents = store.contentHashes().filter((hash) => !needed.has(hash));
+  if (removeContents.length === 0) return changes;
+  const uploaded = (store.meta('uploadedContents') ?? []).filter((hash) => needed.has(hash));
+  return { ...changes, removeContents, meta: { ...changes.meta, uploadedContents: uploaded } };
 }
 
 /**

@@ -159,6 +159,8 @@ describe('attach, upload, download', () => {
     // @ts-expect-error WorkOrder is not a file entity
     await expect(db.entity('WorkOrder').attach(orderId, next)).rejects.toBeInstanceOf(InvalidChangeError);
     await expect(db.entity('Photo').create({ caption: 'x' }, { content: next })).rejects.toThrow(/needs a fileName/);
+    // @ts-expect-error only file entities take content
+    await expect(db.entity('WorkOrder').create({ title: 'x' }, { content: next })).rejects.toBeInstanceOf(InvalidChangeError);
   });
 });
 

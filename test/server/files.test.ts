@@ -98,6 +98,17 @@ describe('file access', () => {
     expect(result.failures[0]!.message).toContain(missing);
   });
 
+  it('F1: a size that does not match the stored content is a VALIDATION failure', async () => {
+    const wo = createWorkOrder('alice');
+    const upload = await uploadContent(server, 'alice', bytes(40, 17));
+    const id = uuid();
+    const result = await sync(server, 'alice', {
+      changes: [wo.change, change('Photo', { id, op: 'CREATE', values: { workOrderId: wo.id, fileName: 'x.jpg', contentType: 'image/jpeg', size: 41, contentHash: upload.hash } })],
+    });
+    expect(result.failures[0]).toMatchObject({ reason: 'VALIDATION', objectId: id });
+    expect(result.failures[0]!.message).toContain('has 40 bytes');
+  });
+
   it('F3: editing only the caption needs no content and gets a URL for the unchanged content', async () => {
     const photo = await photoOf(server, 'alice', bytes(10, 9));
     const result = await sync(server, 'alice', {

@@ -1,4 +1,4 @@
-import { emptySnapshot, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
+import { CONTENTS_STORE, emptySnapshot, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
 
 /** Options of the IndexedDB adapter. */
 export interface IndexedDbStorageOptions {
@@ -8,7 +8,11 @@ export interface IndexedDbStorageOptions {
   indexedDB?: IDBFactory;
 }
 
-const VERSION = 1;
+/** 2 added the `contents` store (file contents); upgrading keeps the data of version 1. */
+const VERSION = 2;
+
+/** Every object store, the contents included: a write batch spans them all. */
+const allStores = [...storeNames, CONTENTS_STORE];
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -29,7 +33,7 @@ function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const req = factory.open(name, VERSION);
     req.onupgradeneeded = () => {
-      for (const store of storeNames) {
+      for (const store of allStores) {
         if (!req.result.objectStoreNames.contains(store)) req.result.createObjectStore(store);
       }
     };
@@ -63,7 +67,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Storag
       return snapshot;
     },
     async write(writes: readonly StorageWrite[]) {
-      const tx = (await db()).transaction([...storeNames], 'readwrite');
+      const tx = (await db()).transaction(allStores, 'readwrite');
       const done = completion(tx);
       try {
         for (const write of writes) {
@@ -79,10 +83,20 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Storag
       }
       await done;
     },
+    async contentKeys() {
+      const tx = (await db()).transaction(CONTENTS_STORE, 'readonly');
+      return (await request(tx.objectStore(CONTENTS_STORE).getAllKeys())).map(String);
+    },
+    async readContent(hash: string) {
+      const tx = (await db()).transaction(CONTENTS_STORE, 'readonly');
+      const value: unknown = await request(tx.objectStore(CONTENTS_STORE).get(hash));
+      // A structured clone of what write() stored: a fresh, unshared buffer.
+      return value instanceof Uint8Array ? (value as Uint8Array<ArrayBuffer>) : null;
+    },
     async clear() {
-      const tx = (await db()).transaction([...storeNames], 'readwrite');
+      const tx = (await db()).transaction(allStores, 'readwrite');
       const done = completion(tx);
-      for (const store of storeNames) tx.objectStore(store).clear();
+      for (const store of allStores) tx.objectStore(store).clear();
       await done;
     },
     async close() {

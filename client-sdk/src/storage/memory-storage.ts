@@ -1,4 +1,4 @@
-import { emptySnapshot, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
+import { CONTENTS_STORE, emptySnapshot, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
 
 /**
  * Storage in memory: for tests, for Node processes that do not need to persist, and as the
@@ -7,6 +7,7 @@ import { emptySnapshot, type StorageAdapter, type StorageSnapshot, type StorageW
  */
 export function createMemoryStorage(): StorageAdapter {
   const data: StorageSnapshot = emptySnapshot();
+  const contents = new Map<string, Uint8Array>();
   return {
     async load() {
       return structuredClone(data);
@@ -15,12 +16,23 @@ export function createMemoryStorage(): StorageAdapter {
       // Clone every value before touching the data: one that cannot be cloned stores nothing.
       const staged = writes.map((write) => ('delete' in write ? write : { ...write, value: structuredClone(write.value) }));
       for (const write of staged) {
-        if ('delete' in write) data[write.store].delete(write.key);
+        if (write.store === CONTENTS_STORE) {
+          if ('delete' in write) contents.delete(write.key);
+          else contents.set(write.key, write.value as Uint8Array);
+        } else if ('delete' in write) data[write.store].delete(write.key);
         else data[write.store].set(write.key, write.value);
       }
     },
+    async contentKeys() {
+      return [...contents.keys()];
+    },
+    async readContent(hash: string) {
+      const bytes = contents.get(hash);
+      return bytes ? bytes.slice() : null;
+    },
     async clear() {
       for (const store of Object.values(data)) store.clear();
+      contents.clear();
     },
     async close() {},
   };

@@ -1,34 +1,44 @@
 /**
  * The persistence contract of the local database. An adapter stores plain structured-cloneable
  * values in three stores and applies a batch of writes atomically, which is what lets a sync
- * result be applied all-or-nothing (R17). Every adapter passes the shared contract suite in
- * `test/sdk/storage-contract.ts`.
+ * result be applied all-or-nothing (R17). File contents (F1) live in a fourth store, `contents`,
+ * keyed by their SHA-256: written in the same atomic batches, but never part of `load()`, so the
+ * database keeps only their hashes in memory and reads bytes on demand. Every adapter passes the
+ * shared contract suite in `test/sdk/storage-contract.ts`.
  */
 
-/** The stores: objects (by `entity:id`), failure records (by id), metadata (by name). */
+/** The stores loaded into memory: objects (by `entity:id`), failure records (by id), metadata (by name). */
 export type StoreName = 'objects' | 'failures' | 'meta';
 
-/** Every store name, for adapters that create them. */
+/** Every store name `load()` returns, for adapters that create them. */
 export const storeNames: readonly StoreName[] = ['objects', 'failures', 'meta'];
 
-/** One write of a batch: put a value, or delete a key. */
+/** The store of file contents: bytes keyed by their SHA-256 in lowercase hex. */
+export const CONTENTS_STORE = 'contents';
+
+/** One write of a batch: put a value, or delete a key; file contents are stored as bytes. */
 export type StorageWrite =
   | { store: StoreName; key: string; value: unknown }
-  | { store: StoreName; key: string; delete: true };
+  | { store: StoreName | typeof CONTENTS_STORE; key: string; delete: true }
+  | { store: typeof CONTENTS_STORE; key: string; value: Uint8Array };
 
-/** Everything an adapter holds. */
+/** Everything an adapter holds, but file contents. */
 export type StorageSnapshot = Record<StoreName, Map<string, unknown>>;
 
 /** A place the local database persists to. */
 export interface StorageAdapter {
-  /** Reads everything stored (the database keeps its working set in memory). */
+  /** Reads everything stored but file contents (the database keeps its working set in memory). */
   load(): Promise<StorageSnapshot>;
   /**
    * Applies the writes in order, atomically: afterwards either all of them are stored or none
    * is (for example when a value cannot be cloned). Values are stored as copies.
    */
   write(writes: readonly StorageWrite[]): Promise<void>;
-  /** Removes everything. */
+  /** The hashes of the file contents stored. */
+  contentKeys(): Promise<string[]>;
+  /** The bytes of one file content (a copy), or null when it is not stored. */
+  readContent(hash: string): Promise<Uint8Array<ArrayBuffer> | null>;
+  /** Removes everything, file contents included. */
   clear(): Promise<void>;
   /** Releases the adapter's resources; the stored data stays. */
   close(): Promise<void>;

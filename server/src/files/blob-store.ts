@@ -7,6 +7,8 @@ import type { Db } from '../registry/define-entity.ts';
 export interface BlobStore {
   /** Whether the content with this hash is stored. */
   has(hash: string): Promise<boolean>;
+  /** The stored content's length in bytes, or null when it is not stored. */
+  sizeOf(hash: string): Promise<number | null>;
   /** Stores content already verified to have this hash; storing it again is harmless. */
   put(hash: string, content: Uint8Array): Promise<void>;
   /** The content, or null when it is not stored. */

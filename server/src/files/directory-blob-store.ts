@@ -13,11 +13,13 @@ export function createDirectoryBlobStore(root: string): BlobStore {
   const store: BlobStore = {
     inTransaction: () => store,
     async has(hash) {
+      return (await store.sizeOf(hash)) !== null;
+    },
+    async sizeOf(hash) {
       try {
-        await stat(pathOf(hash));
-        return true;
+        return (await stat(pathOf(hash))).size;
       } catch {
-        return false;
+        return null;
       }
     },
     async put(hash, content) {

@@ -5,11 +5,14 @@ import type { BlobStore } from './blob-store.ts';
 
 /** File contents in the `sync_blobs` table: no extra infrastructure, works on PGlite too. */
 export function createPostgresBlobStore(db: Db): BlobStore {
-  return {
+  const store: BlobStore = {
     inTransaction: (tx) => createPostgresBlobStore(tx),
     async has(hash) {
-      const rows = await db.select({ hash: syncBlobs.hash }).from(syncBlobs).where(eq(syncBlobs.hash, hash));
-      return rows.length > 0;
+      return (await store.sizeOf(hash)) !== null;
+    },
+    async sizeOf(hash) {
+      const [row] = await db.select({ size: syncBlobs.size }).from(syncBlobs).where(eq(syncBlobs.hash, hash));
+      return row ? row.size : null;
     },
     async put(hash, content) {
       await db.insert(syncBlobs).values({ hash, size: content.byteLength, content: Buffer.from(content) }).onConflictDoNothing();
@@ -19,4 +22,5 @@ export function createPostgresBlobStore(db: Db): BlobStore {
       return row ? new Uint8Array(row.content) : null;
     },
   };
+  return store;
 }

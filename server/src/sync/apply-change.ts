@@ -94,8 +94,12 @@ async function checkFileContent(ctx: ApplyContext, model: EntityModel, id: strin
   if (!isContentHash(hash)) {
     throw new ChangeFailure('VALIDATION', `${model.name} ${id}: contentHash must be a SHA-256 in lowercase hex`);
   }
-  if (!(await ctx.blobs.has(hash))) {
+  const size = await ctx.blobs.sizeOf(hash);
+  if (size === null) {
     throw new ChangeFailure('FILE_MISSING', `${model.name} ${id}: the server has no content with hash ${hash}; upload it with PUT /files/${hash} first`);
+  }
+  if (row.size !== size) {
+    throw new ChangeFailure('VALIDATION', `${model.name} ${id}: size is ${String(row.size)} but the content with hash ${hash} has ${size} bytes`);
   }
 }
 

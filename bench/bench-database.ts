@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import postgres from 'postgres';
+import { migrationsFolder, openDatabase, type Database } from '../server/src/db/connect.ts';
+import type { Db } from '../server/src/registry/define-entity.ts';
+
+/**
+ * A fresh, migrated database for one benchmark server process, with a raw query function for the
+ * baselines and the data set: PGlite in memory (shared by server and baseline, as PGlite lives in
+ * the process), or a PostgreSQL database created for the run and dropped at the end, like the
+ * test suite's.
+ */
+
+/** A row of a raw query. */
+export type RawRow = Record<string, unknown>;
+
+export interface BenchDatabase {
+  kind: 'pglite' | 'postgres';
+  /** What the sync server runs on. */
+  database: Database;
+  /** Runs one SQL statement without the sync server's layers. */
+  query(text: string, params?: unknown[]): Promise<RawRow[]>;
+  /** Closes every connection (and drops a PostgreSQL database). */
+  close(): Promise<void>;
+}
+
+/** Opens a new database: on the PostgreSQL server of `baseUrl` when given, else PGlite in memory. */
+export function openBenchDatabase(baseUrl: string | undefined): Promise<BenchDatabase> {
+  return baseUrl ? openPostgres(baseUrl) : openPglite();
+}
+
+async function openPglite(): Promise<BenchDatabase> {
+  const client = new PGlite();
+  const db = drizzle(client);
+  await migrate(db, { migrationsFolder });
+  return {
+    kind: 'pglite',
+    database: { kind: 'pglite', db: db as unknown as Db, close: async () => {} },
+    query: async (text, params) => (await client.query<RawRow>(text, params)).rows,
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(baseUrl: string): Promise<BenchDatabase> {
+  const name = `sync_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), maxConnections: 10 });
+  const raw = postgres(url.toString(), { max: 10, onnotice: () => {} });
+  return {
+    kind: 'postgres',
+    database,
+    query: (text, params) => raw.unsafe<RawRow[]>(text, params as postgres.ParameterOrJSON<never>[] | undefined),
+    close: async () => {
+      await raw.end({ timeout: 5 });
+      await database.close();
+      const dropper = postgres(baseUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServerAdapter } from '@whatwg-node/server';
+import { loadConfig } from '../server/src/config.ts';
+import { createSyncServer } from '../server/src/server.ts';
+import { createBaselineHandler } from './baseline-routes.ts';
+import { openBenchDatabase } from './bench-database.ts';
+import type { MemoryWindow, Ready, RpcRequest, RpcResponse } from './server-protocol.ts';
+
+/**
+ * A benchmark server process (forked by `bench-server.ts`): a fresh database, the real sync
+ * server on 127.0.0.1 (as `npm start` serves it) and the baseline handler on another loopback
+ * port, both on the same database. It samples its own memory on request, so that the benchmark
+ * sees the server's memory apart from the client's. Exits when the parent goes away.
+ */
+
+const SAMPLE_MS = 5;
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+}
+
+/** Samples `process.memoryUsage()` while a window is open. */
+class MemorySampler {
+  private window: MemoryWindow | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  rowsRead(count: number): void {
+    if (this.window) this.window.maxRowsRead = Math.max(this.window.maxRowsRead, count);
+  }
+
+  start(): void {
+    const { rss, heapUsed } = process.memoryUsage();
+    this.window = { before: { rss, heapUsed }, peak: { rss, heapUsed }, maxRowsRead: 0 };
+    this.timer ??= setInterval(() => this.sample(), SAMPLE_MS);
+  }
+
+  stop(): MemoryWindow {
+    this.sample();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const window = this.window!;
+    this.window = null;
+    return window;
+  }
+
+  private sample(): void {
+    if (!this.window) return;
+    const { rss, heapUsed } = process.memoryUsage();
+    this.window.peak.rss = Math.max(this.window.peak.rss, rss);
+    this.window.peak.heapUsed = Math.max(this.window.peak.heapUsed, heapUsed);
+  }
+}
+
+const send = (message: RpcResponse | Ready) => process.send!(message);
+const memory = new MemorySampler();
+const bench = await openBenchDatabase(process.env.BENCH_DATABASE_URL || undefined);
+const config = loadConfig({ NODE_ENV: 'development', PGLITE_DIR: 'memory', SEED_DEMO_DATA: 'true' });
+const sync = await createSyncServer({ config, database: bench.database, onRowsRead: (count) => memory.rowsRead(count) });
+const syncHttp = createServer(createServerAdapter((request: Request) => sync.app.fetch(request)));
+const baselineHttp = createServer(createBaselineHandler(bench));
+const [syncOrigin, baselineUrl] = await Promise.all([listen(syncHttp), listen(baselineHttp)]);
+
+async function close(): Promise<void> {
+  syncHttp.closeAllConnections();
+  baselineHttp.closeAllConnections();
+  syncHttp.close();
+  baselineHttp.close();
+  await sync.close();
+  await bench.close();
+}
+
+async function handle(request: RpcRequest): Promise<unknown> {
+  switch (request.method) {
+    case 'sql': {
+      let rows: Record<string, unknown>[] = [];
+      for (const statement of (request as RpcRequest<'sql'>).params.statements) rows = await bench.query(statement);
+      return rows;
+    }
+    case 'memoryStart':
+      memory.start();
+      return null;
+    case 'memoryStop':
+      return memory.stop();
+    case 'close':
+      await close();
+      setImmediate(() => process.exit(0));
+      return null;
+  }
+}
+
+process.on('message', (message: RpcRequest) => {
+  handle(message).then(
+    (result) => send({ id: message.id, result }),
+    (error: unknown) => send({ id: message.id, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+  );
+});
+process.on('disconnect', () => void close().finally(() => process.exit(0)));
+send({ ready: true, kind: bench.kind, syncUrl: `${syncOrigin}/graphql`, baselineUrl });

@@ -1,0 +1,73 @@
+import type { Database } from '@offline-sync/client-sdk';
+import { fetchBaseline, openClient } from './clients.ts';
+import { users } from './data.ts';
+import { interleave, median } from './harness.ts';
+import { ratioRow } from './results.ts';
+import type { Workload } from './workload.ts';
+
+/**
+ * W3: uploading N changed objects in one sync (the SDK's `synchronize()`: change set, one
+ * server transaction with a savepoint per change, merge, hooks, and the post-commit state sent
+ * back), against one `INSERT … ON CONFLICT DO UPDATE` of the same rows posted as JSON to the
+ * bare handler, into a plain copy of the table. The edits are made (and committed) on the device
+ * before each timed sync; building the baseline's rows is likewise untimed, serializing them is timed.
+ */
+export const upload: Workload = {
+  id: 'W3',
+  title: 'upload of changed objects vs bulk upsert',
+  async run({ options, main }) {
+    const count = options.uploadObjects;
+    const client: Database = await openClient(main.syncUrl, users.uploader);
+    try {
+      await client.synchronize();
+      const orders = client.entity('WorkOrder');
+      const ids = orders
+        .list({ where: { assigneeId: users.uploader } })
+        .map((order) => order.id)
+        .slice(0, count);
+      let round = 0;
+      let baselineRows: Record<string, unknown>[] = [];
+      const statuses = new Map<string, number>();
+      const samples = await interleave(
+        {
+          sdk: {
+            prepare: async () => {
+              round++;
+              for (const [i, id] of ids.entries()) await orders.update(id, { hoursSpent: round + (i % 7), title: `Work order ${i} rev ${round}` }, { commit: true });
+            },
+            run: async () => {
+              const report = await client.synchronize();
+              for (const outcome of report.uploaded) statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+            },
+          },
+          baseline: {
+            prepare: async () => {
+              round++;
+              baselineRows = ids.map((id, i) => {
+                const order = orders.get(id)!;
+                return {
+                  id,
+                  title: `Work order ${i} rev ${round}`,
+                  description: order.description,
+                  status: order.status,
+                  customer_id: order.customerId,
+                  assignee_id: order.assigneeId,
+                  due_date: order.dueDate,
+                  hours_spent: round + (i % 7),
+                };
+              });
+            },
+            run: () => fetchBaseline(`${main.baselineUrl}/upsert`, users.uploader, { method: 'POST', body: JSON.stringify(baselineRows) }),
+          },
+        },
+        options.runs,
+      );
+      return {
+        rows: [ratioRow({ case: `${ids.length} objects`, subject: median(samples.sdk), baseline: median(samples.baseline), unit: 'ms', target: { op: '<=', value: 2.0 } })],
+        notes: { objects: ids.length, outcomesOverAllRuns: Object.fromEntries(statuses), samples },
+      };
+    } finally {
+      await client.close();
+    }
+  },
+};
