@@ -1,16 +1,21 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/src/config.ts';
+import { openDatabase } from '../../server/src/db/connect.ts';
+import { createSyncServer } from '../../server/src/server.ts';
 import { databaseKind } from '../support/database.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { createWorkOrder, customers } from '../support/demo.ts';
 import { change, graphql, sync, syncRaw, uuid } from '../support/graphql.ts';
 import { demoRegistryWithWorkOrderHooks } from '../support/hooked-registry.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
- * PostgreSQL connections terminated (pg_terminate_backend) during a sync and between syncs: the
- * request fails clearly, nothing is half-applied, the retry applies once, and the server
- * recovers by itself. PGlite has no connections to terminate, so this runs on PostgreSQL.
+ * PostgreSQL connections terminated (pg_terminate_backend) during a sync and between syncs, and
+ * the database unreachable for a while: requests fail clearly and fast, nothing is half-applied,
+ * the retry applies once, and the server recovers by itself. PGlite has no connections to lose,
+ * so this runs on PostgreSQL.
  */
 
 let killSwitch = false;
@@ -52,6 +57,41 @@ describe.runIf(databaseKind === 'postgres')('PostgreSQL connections terminated',
     expect(retry.outcomes.map((o) => o.status)).toEqual(['APPLIED', 'APPLIED']);
     const again = await sync(server, 'alice', { clientId: 'unlucky', syncId, changes: [ok.change, plug.change] });
     expect(again.replayed).toBe(true);
+  });
+
+  it('while the database is away: clear SERVICE_UNAVAILABLE answers, no hang; it recovers by itself when it is back', async () => {
+    const proxy = await startTcpProxy('127.0.0.1', 5432);
+    const url = new URL((server.database as { url?: string }).url!);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const database = await openDatabase({ url: url.toString(), maxConnections: 2 });
+    const viaProxy = await createSyncServer({ config: loadConfig({ NODE_ENV: 'test' }), database, registry });
+    const call = async () => {
+      const response = await viaProxy.app.fetch(
+        new Request(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer dev:alice' },
+          body: JSON.stringify({ query: '{ workOrders { totalCount } }' }),
+        }),
+      );
+      const body = (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+      return body.errors ? String(body.errors[0]!.extensions?.code) : 'ok';
+    };
+    const original = console.error;
+    console.error = () => {};
+    try {
+      expect(await call()).toBe('ok');
+      await proxy.cut();
+      expect(await call()).toBe('SERVICE_UNAVAILABLE');
+      expect(await call()).toBe('SERVICE_UNAVAILABLE');
+      await proxy.restore();
+      const answers = [await call(), await call(), await call()];
+      expect(answers.at(-1)).toBe('ok');
+    } finally {
+      console.error = original;
+      await viaProxy.close();
+      await database.close();
+      await proxy.close();
+    }
   });
 
   it('between syncs (the database restarted): the server reconnects by itself', async () => {

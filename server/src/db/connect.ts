@@ -53,7 +53,9 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   } finally {
     await migrator.end();
   }
-  const client = postgres(url, { max, onnotice: () => {} });
+  // A database that is away must give a clear error soon, not hold requests for the driver's
+  // default 30 s connect timeout.
+  const client = postgres(url, { max, connect_timeout: 5, onnotice: () => {} });
   const db = drizzlePostgres(client);
   return { kind: 'postgres', db: db as unknown as Db, close: () => client.end({ timeout: 5 }) };
 }
