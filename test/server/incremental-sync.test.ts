@@ -82,6 +82,26 @@ describe('R14 incremental full sync', () => {
     }
   });
 
+  it("R14: others' objects never reach a device, not even their ids, when they change or go", async () => {
+    const bobStart = await sync(server, 'bob');
+    const before = createWorkOrder('alice');
+    await sync(server, 'alice', { changes: [before.change] });
+    const aliceStart = await sync(server, 'alice');
+    const after = createWorkOrder('alice');
+    await sync(server, 'alice', { changes: [after.change] });
+    await sync(server, 'alice', {
+      changes: [change('WorkOrder', { id: before.id, op: 'UPDATE', baseVersion: 1, values: { title: 'renamed' }, base: { title: 'x' } })],
+    });
+    await sync(server, 'admin', { changes: [before, after].map((w) => change('WorkOrder', { id: w.id, op: 'DELETE', baseVersion: 1 })) });
+    const bob = await sync(server, 'bob', { checkpoint: bobStart.checkpoint });
+    expect(JSON.stringify(bob)).not.toContain(before.id);
+    expect(JSON.stringify(bob)).not.toContain(after.id);
+    // Alice's device held the first one at its checkpoint, never the second.
+    const alice = await sync(server, 'alice', { checkpoint: aliceStart.checkpoint });
+    expect(isDeleted(alice, 'WorkOrder', before.id)).toBe(true);
+    expect(JSON.stringify(alice)).not.toContain(after.id);
+  });
+
   it('R14: deletes made outside the sync API (an administrator in psql) reach devices too', async () => {
     const wo = createWorkOrder('alice');
     await sync(server, 'alice', { changes: [wo.change] });

@@ -5,13 +5,17 @@ import type { Registry } from '../registry/registry.ts';
 /**
  * Triggers on every entity table record what incremental sync needs, whoever writes the row (the
  * sync core, a hook, another service, an administrator in psql): inserts and updates stamp
- * `changed_tx` with the writing transaction's id; deletes leave a tombstone (R14, R19), and
- * re-creating an id removes it. Installed at start-up for the registry being served.
+ * `changed_tx` with the writing transaction's id; updates and deletes keep the row's previous
+ * state in `sync_row_history`; deletes leave a tombstone (R14, R19), and re-creating an id
+ * removes it. Installed at start-up for the registry being served.
  */
 
 const TRACKING_FUNCTION = sql.raw(`
 create or replace function sync_track_change() returns trigger language plpgsql as $$
 begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into sync_row_history (entity, object_id, old) values (tg_argv[0], old.id, to_jsonb(old));
+  end if;
   if tg_op = 'DELETE' then
     insert into sync_tombstones (entity, object_id, deleted_at, tx)
       values (tg_argv[0], old.id, now(), pg_current_xact_id())

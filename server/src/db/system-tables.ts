@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { xid8 } from '../registry/system-columns.ts';
-import { customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** R4: one row per applied upload `(clientId, syncId)`, holding its recorded outcome. */
 export const syncUploads = pgTable(
@@ -56,6 +56,24 @@ export const syncTombstones = pgTable(
     index('sync_tombstones_deleted_at').on(t.deletedAt),
     index('sync_tombstones_tx').on(t.tx),
   ],
+);
+
+/**
+ * The state of a row before each update or delete (written by the change-tracking trigger), so an
+ * incremental sync can tell whether the device could have held an object it may no longer see:
+ * only then is the object's id sent in `deleted` (nobody learns the ids of others' objects).
+ */
+export const syncRowHistory = pgTable(
+  'sync_row_history',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    entity: text('entity').notNull(),
+    objectId: uuid('object_id').notNull(),
+    tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
+    old: jsonb('old').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('sync_row_history_object').on(t.entity, t.objectId, t.seq), index('sync_row_history_recorded_at').on(t.recordedAt)],
 );
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({

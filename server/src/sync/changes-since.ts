@@ -1,6 +1,7 @@
 import { and, asc, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { syncTombstones } from '../db/system-tables.ts';
+import { queryRows } from '../db/connect.ts';
+import { syncRowHistory, syncTombstones } from '../db/system-tables.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
@@ -84,4 +85,80 @@ export async function deletedSince(db: Db, entities: string[], snapshot: string,
     )
     .orderBy(asc(syncTombstones.entity), asc(syncTombstones.objectId))
     .limit(page.limit);
+}
+
+/** Whether a transaction id was visible in a snapshot (`xmin:xmax:xip,...`), as PostgreSQL decides it. */
+export function visibleInSnapshot(tx: string, snapshot: string): boolean {
+  const [xmin, xmax, xip = ''] = snapshot.split(':');
+  const id = BigInt(tx);
+  if (id < BigInt(xmin!)) return true;
+  if (id >= BigInt(xmax!)) return false;
+  return !xip.split(',').includes(tx);
+}
+
+/** An object's state at the checkpoint, from the row image kept before its first change since. */
+interface CheckpointState {
+  id: string;
+  /** The image, keyed by column name. */
+  old: Record<string, unknown>;
+  /** The viewer's download filter accepts it. */
+  passes: boolean;
+}
+
+/** The states at the checkpoint of those of these objects that existed then and changed since. */
+async function statesAtCheckpoint(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, ids: readonly string[]): Promise<CheckpointState[]> {
+  if (ids.length === 0) return [];
+  const image = sql.identifier(model.tableName);
+  const where = downloadWhere(model, viewer);
+  return queryRows<{ id: string; old: Record<string, unknown>; passes: boolean }>(
+    db,
+    sql`select first_change.object_id as id, first_change.old as old, ${where ? sql`coalesce((${where}), false)` : sql`true`} as passes
+      from (
+        select distinct on (h.object_id) h.object_id, h.old
+        from ${syncRowHistory} h
+        where h.entity = ${model.name}
+          and h.object_id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})
+          and ${writtenSince(sql`h.tx`, snapshot)}
+        order by h.object_id, h.seq
+      ) first_change
+      cross join lateral jsonb_populate_record(null::${image}, first_change.old) as ${image}
+      where not ${writtenSince(sql`${image}.changed_tx`, snapshot)}`,
+  );
+}
+
+/**
+ * Of these objects, which the viewer could download at the checkpoint, so that its device may
+ * hold them: only those may be in its `deleted` (an object the device never had is none of its
+ * business, and sending its id would tell it about others' objects). Judged by each object's
+ * state then; for an entity whose visibility follows a target (`dependsOn`: a photo and its work
+ * order), also by whether that target was downloadable then. `rows` gives the current row of
+ * objects that still exist: one unchanged since the checkpoint is its own state then.
+ */
+export async function formerlyDownloadable(
+  db: Db,
+  model: EntityModel,
+  viewer: Viewer,
+  snapshot: string,
+  registry: Registry,
+  ids: readonly string[],
+  rows: ReadonlyMap<string, Row> = new Map(),
+): Promise<Set<string>> {
+  const states = await statesAtCheckpoint(db, model, viewer, snapshot, ids);
+  const result = new Set(states.filter((s) => s.passes).map((s) => s.id));
+  const stateOf = new Map(states.map((s) => [s.id, s]));
+  for (const name of model.definition.download.dependsOn ?? []) {
+    const attribute = model.attributes.get(name)!;
+    const target = registry.get(attribute.reference!.entity)!;
+    const targetOf = new Map<string, string>();
+    for (const id of ids) {
+      if (result.has(id)) continue;
+      const state = stateOf.get(id);
+      const row = rows.get(id);
+      if (state) targetOf.set(id, state.old[attribute.column.name] as string);
+      else if (row && visibleInSnapshot(row.changedTx as string, snapshot)) targetOf.set(id, row[name] as string);
+    }
+    const targets = await formerlyDownloadable(db, target, viewer, snapshot, registry, [...new Set(targetOf.values())]);
+    for (const [id, targetId] of targetOf) if (targets.has(targetId)) result.add(id);
+  }
+  return result;
 }

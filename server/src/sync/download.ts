@@ -4,7 +4,7 @@ import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { downloadWhere, readWhere } from './access.ts';
-import { changedRows, deletedSince } from './changes-since.ts';
+import { changedRows, deletedSince, formerlyDownloadable } from './changes-since.ts';
 import { decodeCheckpoint, decodeCursor, encodeCheckpoint, encodeCursor, type DownloadCursor } from './checkpoint.ts';
 import { SyncRequestError } from './errors.ts';
 import type { ObjectKey, Row, SyncObjectData } from './types.ts';
@@ -196,13 +196,18 @@ async function fillPage(
     let keys: string[];
     if (current === 'tombstones') {
       const deleted = await deletedSince(db, downloaded, cursor.since!, window);
-      deleted.slice(0, room).forEach((k) => out.remove(k.entity, k.id));
+      for (const [entity, ids] of groupByEntity(deleted.slice(0, room))) {
+        const held = await formerlyDownloadable(db, registry.get(entity)!, viewer, cursor.since!, registry, [...ids]);
+        for (const id of held) out.remove(entity, id);
+      }
       keys = deleted.map((k) => `${k.entity}:${k.id}`);
     } else if (cursor.since) {
       const changed = await changedRows(db, current, viewer, cursor.since, registry, window);
-      for (const { row, visible } of changed.slice(0, room)) {
-        if (visible) out.upsert(current.name, row);
-        else out.remove(current.name, row.id as string);
+      const page = changed.slice(0, room);
+      for (const { row, visible } of page) if (visible) out.upsert(current.name, row);
+      const hidden = new Map(page.filter((c) => !c.visible).map((c) => [c.row.id as string, c.row]));
+      for (const id of await formerlyDownloadable(db, current, viewer, cursor.since, registry, [...hidden.keys()], hidden)) {
+        out.remove(current.name, id);
       }
       keys = changed.map((c) => c.row.id as string);
     } else {
