@@ -13,14 +13,8 @@ function toRecord(row: FailureRow): FailureRecord {
   return { ...row, reason: row.reason as FailureReason };
 }
 
-export interface NewFailure {
-  id: string;
-  entity: string;
-  objectId: string;
-  reason: FailureReason;
-  message: string;
-  content: unknown;
-}
+/** What the apply stage knows of a failure; the rest comes from the upload. */
+export type NewFailure = Pick<FailureRecord, 'id' | 'entity' | 'objectId' | 'reason' | 'message' | 'content'>;
 
 /** Stores a failure record for the viewer's upload `(clientId, syncId)`. */
 export async function recordFailure(
