@@ -66,8 +66,3 @@ export async function interleave<K extends string>(trials: Record<K, Trial>, run
   }
   return samples;
 }
-
-/** Medians of interleaved samples. */
-export function medians<K extends string>(samples: Record<K, number[]>): Record<K, number> {
-  return Object.fromEntries(Object.entries<number[]>(samples).map(([name, list]) => [name, median(list)])) as Record<K, number>;
-}

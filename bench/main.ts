@@ -14,8 +14,8 @@ import { scale } from './w6-scale.ts';
 import { idleSync } from './w7-idle-sync.ts';
 
 /**
- * `npm run bench [-- --quick] [-- --only=W1,W4]`: every workload against its baseline, on PGlite
- * and, when DATABASE_URL is set, on a fresh PostgreSQL database too. Prints a table and writes
+ * `npm run bench [-- --quick] [--only=W1,W4] [--db=pglite|postgres]`: every workload against its
+ * baseline, on PGlite and, when DATABASE_URL is set, on a fresh PostgreSQL database too. Prints a table and writes
  * JSON under bench/results/. Reports, never judges: exits 0 when targets are missed, 1 only when
  * a workload crashed or the run overran its time limit.
  */
@@ -25,7 +25,7 @@ const workloads: Workload[] = [firstSync, incrementalSync, upload, selectiveSync
 /** The client side runs like a production app build (urql and Graphcache skip their dev checks). */
 process.env.NODE_ENV = 'production';
 
-const { options, only } = parseArgs(process.argv.slice(2));
+const { options, only, db } = parseArgs(process.argv.slice(2));
 const limitMinutes = options.mode === 'quick' ? 10 : 240;
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${limitMinutes} minutes; stopping`);
@@ -46,7 +46,7 @@ async function runSuite(databaseUrl: string | undefined): Promise<SuiteResult> {
     await Promise.all([main.sql(...mainDataSet(options)), small.sql(...smallDataSet(options))]);
     const [version] = await main.sql('select version() as v');
     log(`${main.kind}: data loaded`);
-    const context: SuiteContext = { options, main, small, log };
+    const context: SuiteContext = { options, main, small };
     const results: WorkloadResult[] = [];
     for (const workload of workloads.filter((w) => !only || only.has(w.id))) {
       log(`${main.kind}: ${workload.id} ${workload.title}`);
@@ -66,8 +66,10 @@ async function runSuite(databaseUrl: string | undefined): Promise<SuiteResult> {
 const startedAt = new Date();
 const suites: SuiteResult[] = [];
 const postgresUrl = process.env.DATABASE_URL || undefined;
+if (db === 'postgres' && !postgresUrl) throw new Error('--db=postgres needs DATABASE_URL');
+const targets = [...(db !== 'postgres' ? [undefined] : []), ...(postgresUrl && db !== 'pglite' ? [postgresUrl] : [])];
 log(`mode ${options.mode}; machine ${JSON.stringify(machine())}`);
-for (const url of postgresUrl ? [undefined, postgresUrl] : [undefined]) suites.push(await runSuite(url));
+for (const url of targets) suites.push(await runSuite(url));
 console.log(`\n${table(suites)}\n`);
 for (const path of writeResults(options, suites, startedAt)) log(`wrote ${path}`);
 const crashed = suites.some((suite) => suite.workloads.some((workload) => workload.error));

@@ -50,10 +50,16 @@ export const fullOptions: BenchOptions = {
   pageSize: 2_000,
 };
 
-/** Reads `--quick` and `--only=W1,W3` from the command line. */
-export function parseArgs(argv: readonly string[]): { options: BenchOptions; only: Set<string> | null } {
+/** Which databases to run on: PGlite always, PostgreSQL when DATABASE_URL is set; `--db=` narrows it. */
+export type DatabaseChoice = 'pglite' | 'postgres';
+
+/** Reads `--quick`, `--only=W1,W3` and `--db=pglite|postgres` from the command line. */
+export function parseArgs(argv: readonly string[]): { options: BenchOptions; only: Set<string> | null; db: DatabaseChoice | null } {
   const options = argv.includes('--quick') ? quickOptions : fullOptions;
-  const onlyArg = argv.find((arg) => arg.startsWith('--only='));
-  const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',').map((id) => id.trim().toUpperCase())) : null;
-  return { options, only };
+  const value = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const onlyArg = value('only');
+  const only = onlyArg ? new Set(onlyArg.split(',').map((id) => id.trim().toUpperCase())) : null;
+  const dbArg = value('db');
+  if (dbArg !== undefined && dbArg !== 'pglite' && dbArg !== 'postgres') throw new Error(`--db must be pglite or postgres, not ${dbArg}`);
+  return { options, only, db: dbArg ?? null };
 }

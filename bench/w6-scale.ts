@@ -11,7 +11,9 @@ import type { Workload } from './workload.ts';
  * smallest size's), and the server's memory should be bounded by the download page, not by the
  * data: the server process samples its own `process.memoryUsage()` during each sync and counts the
  * rows each paged query reads (`onRowsRead`). The JS heap is the measure: with PGlite the whole
- * database lives in the server process, so its resident size grows with the data by design.
+ * database lives in the server process, so its resident size grows with the data by design. The
+ * heap is compared between the two largest sizes: the smallest sync ends before V8's heap reaches
+ * its steady state, so its peak says little.
  */
 
 const MB = 1024 * 1024;
@@ -58,14 +60,15 @@ export const scale: Workload = {
     const perObject = (size: number) => (median(samples[String(size)]!) / size) * 1000;
     const smallest = sizes[0]!;
     const largest = sizes.at(-1)!;
+    const nextLargest = sizes.at(-2) ?? smallest;
     const rows: RatioRow[] = sizes
       .slice(1)
       .map((size) => ratioRow({ case: `${size} vs ${smallest}: time per object`, subject: perObject(size), baseline: perObject(smallest), unit: 'µs/object', target: { op: '<=', value: 1.15 } }));
     rows.push(
       ratioRow({
-        case: `${largest} vs ${smallest}: server peak heap growth`,
+        case: `${largest} vs ${nextLargest}: server peak heap growth`,
         subject: memory.get(largest)!.heapGrowthMb,
-        baseline: memory.get(smallest)!.heapGrowthMb,
+        baseline: memory.get(nextLargest)!.heapGrowthMb,
         unit: 'MB',
         target: { op: '<=', value: 1.5 },
       }),

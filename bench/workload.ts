@@ -9,7 +9,6 @@ export interface SuiteContext {
   main: BenchServer;
   /** W2's small table. */
   small: BenchServer;
-  log(message: string): void;
 }
 
 /** One workload of the suite. */
