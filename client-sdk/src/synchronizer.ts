@@ -292,7 +292,7 @@ class DownloadProgress {
   staged(stage: StagedDownload): void {
     this.pages++;
     this.bytesBefore = this.bytes;
-    this.objects = stage.upserted.length + stage.deleted.length;
+    this.objects = stage.stagedObjects;
     const done = (amount: number) => ({ done: amount, total: stage.complete ? amount : null });
     this.status.progress('download', done(this.objects), done(this.bytes));
   }

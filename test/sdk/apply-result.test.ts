@@ -31,7 +31,7 @@ function inflightFor(objects: LocalObject[], mode: SyncMode, selection?: { entit
 }
 
 function download(partial: Partial<StagedDownload>): StagedDownload {
-  return { syncId: 's1', checkpoint: 'cp2', reset: false, replayed: false, complete: true, nextPage: null, upserted: [], deleted: [], files: [], failures: [], outcomes: [], ...partial };
+  return { syncId: 's1', checkpoint: 'cp2', reset: false, replayed: false, complete: true, nextPage: null, stagedObjects: 0, upserted: [], deleted: [], files: [], failures: [], outcomes: [], ...partial };
 }
 
 const failure = (id: string, objectId: string, reason: FailureRecord['reason']): FailureRecord => ({

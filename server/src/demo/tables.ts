@@ -29,7 +29,7 @@ export const workOrders = pgTable(
     hoursSpent: doublePrecision('hours_spent').notNull().default(0),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [...syncIndexes(t), index('work_order_assignee').on(t.assigneeId), index('work_order_customer').on(t.customerId)],
+  (t) => [...syncIndexes(t), index('work_order_assignee').on(t.assigneeId, t.id), index('work_order_customer').on(t.customerId)],
 );
 
 export const photos = pgTable(
@@ -43,7 +43,7 @@ export const photos = pgTable(
     size: integer('size').notNull(),
     contentHash: text('content_hash').notNull(),
   },
-  (t) => [...syncIndexes(t), index('photo_work_order').on(t.workOrderId)],
+  (t) => [...syncIndexes(t), index('photo_work_order').on(t.workOrderId, t.id)],
 );
 
 export const feedback = pgTable(
@@ -54,5 +54,5 @@ export const feedback = pgTable(
     rating: integer('rating'),
     authorId: text('author_id').notNull(),
   },
-  (t) => [...syncIndexes(t), index('feedback_author').on(t.authorId)],
+  (t) => [...syncIndexes(t), index('feedback_author').on(t.authorId, t.id)],
 );
