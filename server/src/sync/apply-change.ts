@@ -1,9 +1,9 @@
-import { eq, is, sql, SQL } from 'drizzle-orm';
+import { eq, getTableColumns, is, sql, SQL } from 'drizzle-orm';
 import { isContentHash, type BlobStore } from '../files/blob-store.ts';
 import type { Db, HookContext, SyncTable } from '../registry/define-entity.ts';
 import { writableAttributes, type EntityModel, type Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
-import { allowed, isReadable } from './access.ts';
+import { allowed, isReadable, readWhere } from './access.ts';
 import { ChangeFailure } from './errors.ts';
 import { runHook, runValidate, type HookErrorLogger } from './hooks.ts';
 import { mergeUpdate, sameValue } from './merge.ts';
@@ -35,9 +35,23 @@ export interface ChangeApplied {
   denied?: { attributes: string[]; message: string };
 }
 
-async function lockRow(db: Db, model: EntityModel, id: string): Promise<Row | undefined> {
-  const [row] = await db.select().from(model.table).where(eq(model.table.id, id)).for('update');
-  return row;
+/** An existing row, locked for this transaction, and whether the viewer may read it. */
+interface LockedRow {
+  row: Row;
+  readable: boolean;
+}
+
+/** Locks and reads the row and checks the read rule in one round trip. */
+async function lockRow(db: Db, model: EntityModel, viewer: Viewer, id: string): Promise<LockedRow | undefined> {
+  const where = readWhere(model, viewer);
+  const [found] = (await db
+    .select({ ...getTableColumns(model.table), __readable: where ? sql<boolean>`coalesce((${where}), false)` : sql<boolean>`true` })
+    .from(model.table)
+    .where(eq(model.table.id, id))
+    .for('update')) as (Row & { __readable: boolean })[];
+  if (!found) return undefined;
+  const { __readable, ...row } = found;
+  return { row, readable: __readable === true };
 }
 
 function hookContext(ctx: ApplyContext, op: HookContext<SyncTable>['op'], row: Row, previous: Row | null, changed: Iterable<string>) {
@@ -106,10 +120,10 @@ async function checkFileContent(ctx: ApplyContext, model: EntityModel, id: strin
 /** Applies one change; throws `ChangeFailure` when a rule rejects it. */
 export async function applyChange(ctx: ApplyContext, change: ChangeInput): Promise<ChangeApplied> {
   const model = ctx.registry.get(change.entity)!;
-  const existing = await lockRow(ctx.db, model, change.id);
-  if (change.op === 'DELETE') return applyDelete(ctx, model, change, existing);
-  if (change.op === 'CREATE' && !existing) return applyCreate(ctx, model, change);
-  return applyUpdate(ctx, model, change, existing);
+  const locked = await lockRow(ctx.db, model, ctx.viewer, change.id);
+  if (change.op === 'DELETE') return applyDelete(ctx, model, change, locked);
+  if (change.op === 'CREATE' && !locked) return applyCreate(ctx, model, change);
+  return applyUpdate(ctx, model, change, locked);
 }
 
 async function applyCreate(ctx: ApplyContext, model: EntityModel, change: ChangeInput): Promise<ChangeApplied> {
@@ -139,14 +153,15 @@ async function applyCreate(ctx: ApplyContext, model: EntityModel, change: Change
 }
 
 /** An UPDATE, or a CREATE of an id that already exists (R10: applied onto it, never duplicated). */
-async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: ChangeInput, existing: Row | undefined): Promise<ChangeApplied> {
+async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: ChangeInput, locked: LockedRow | undefined): Promise<ChangeApplied> {
   const { id } = change;
-  if (!existing) {
+  if (!locked) {
     throw new ChangeFailure('NOT_FOUND', `${model.name} ${id} no longer exists on the server`);
   }
-  if (!(await isReadable(ctx.db, model, ctx.viewer, id))) {
+  if (!locked.readable) {
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id} is not accessible to you`);
   }
+  const existing = locked.row;
   const sent = Object.fromEntries(Object.entries(change.values ?? {}).filter(([, v]) => v !== undefined));
   const writable = writableAttributes(model, ctx.viewer.roles);
   const denied = Object.keys(sent).filter((name) => !writable.has(name));
@@ -191,13 +206,14 @@ async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: Change
   return denied.length > 0 ? { status, version, denied: { attributes: denied, message: denyMessage(model, id, denied) } } : { status, version };
 }
 
-async function applyDelete(ctx: ApplyContext, model: EntityModel, change: ChangeInput, existing: Row | undefined): Promise<ChangeApplied> {
+async function applyDelete(ctx: ApplyContext, model: EntityModel, change: ChangeInput, locked: LockedRow | undefined): Promise<ChangeApplied> {
   const { id } = change;
   // R10: deleting what is already gone succeeds and does nothing.
-  if (!existing) return { status: 'APPLIED', version: null };
-  if (!(await isReadable(ctx.db, model, ctx.viewer, id))) {
+  if (!locked) return { status: 'APPLIED', version: null };
+  if (!locked.readable) {
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id} is not accessible to you`);
   }
+  const existing = locked.row;
   if (!(await allowed(model.definition.access.delete, { viewer: ctx.viewer, db: ctx.db, row: existing, previous: null }))) {
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id}: you may not delete this object`);
   }
