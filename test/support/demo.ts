@@ -7,7 +7,6 @@ import { TEST_ORIGIN, type TestServer } from './server.ts';
 /** Shorthands for the demo domain in tests. */
 
 export const customers = seedIds.customers;
-export const seededWorkOrders = seedIds.workOrders;
 
 /** A CREATE of a work order for `assignee` at a seeded customer. */
 export function createWorkOrder(assignee: string, values: Record<string, unknown> = {}, id = uuid()) {

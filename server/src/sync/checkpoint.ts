@@ -11,6 +11,9 @@ export interface Checkpoint {
   issuedAt: string;
 }
 
+/** A PostgreSQL snapshot as `pg_current_snapshot()::text` prints it. */
+const SNAPSHOT = /^\d+:\d+:[\d,]*$/;
+
 export function encodeCheckpoint(checkpoint: Checkpoint): string {
   return Buffer.from(JSON.stringify(checkpoint)).toString('base64url');
 }
@@ -20,7 +23,7 @@ export function decodeCheckpoint(value: string | null | undefined): Checkpoint |
   if (!value) return null;
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Checkpoint>;
-    if (parsed.v !== 1 || typeof parsed.snapshot !== 'string' || !/^\d+:\d+:[\d,]*$/.test(parsed.snapshot)) return null;
+    if (parsed.v !== 1 || typeof parsed.snapshot !== 'string' || !SNAPSHOT.test(parsed.snapshot)) return null;
     if (typeof parsed.issuedAt !== 'string' || Number.isNaN(Date.parse(parsed.issuedAt))) return null;
     return parsed as Checkpoint;
   } catch {
@@ -55,7 +58,7 @@ export function decodeCursor(value: string): DownloadCursor | null {
       parsed.v === 1 &&
       typeof parsed.viewer === 'string' &&
       typeof parsed.syncId === 'string' &&
-      (parsed.since === null || (typeof parsed.since === 'string' && /^\d+:\d+:[\d,]*$/.test(parsed.since))) &&
+      (parsed.since === null || (typeof parsed.since === 'string' && SNAPSHOT.test(parsed.since))) &&
       typeof parsed.checkpoint === 'string' &&
       Number.isInteger(parsed.step) &&
       (parsed.after === null || typeof parsed.after === 'string');

@@ -19,7 +19,7 @@ export const failureReasons: readonly FailureReason[] = [
 ];
 
 /** Codes of request-level errors: the whole request is refused and nothing is applied (R11). */
-export type RequestErrorCode = 'BAD_REQUEST' | 'LIMIT_EXCEEDED' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+export type RequestErrorCode = 'BAD_REQUEST' | 'LIMIT_EXCEEDED' | 'NOT_FOUND' | 'FORBIDDEN';
 
 /** A request the server refuses as a whole; crosses into GraphQL as an error with this code. */
 export class SyncRequestError extends Error {
