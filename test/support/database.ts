@@ -33,10 +33,10 @@ export async function createPostgresTestDatabase(baseUrl: string): Promise<{ url
  * Opens an empty, migrated database for one test file: PGlite in memory, or a fresh PostgreSQL
  * database that is dropped again on close.
  */
-export async function openTestDatabase(): Promise<Database & { url?: string }> {
-  if (!testDatabaseUrl) return openDatabase({ pgliteDir: 'memory' });
+export async function openTestDatabase(options: { onQuery?: (query: string) => void } = {}): Promise<Database & { url?: string }> {
+  if (!testDatabaseUrl) return openDatabase({ pgliteDir: 'memory', ...options });
   const created = await createPostgresTestDatabase(testDatabaseUrl);
-  const database = await openDatabase({ url: created.url, maxConnections: 10 });
+  const database = await openDatabase({ url: created.url, maxConnections: 10, ...options });
   return {
     ...database,
     url: created.url,

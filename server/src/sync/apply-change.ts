@@ -1,9 +1,10 @@
-import { eq, getTableColumns, is, sql, SQL } from 'drizzle-orm';
+import { eq, is, SQL } from 'drizzle-orm';
 import { isContentHash, type BlobStore } from '../files/blob-store.ts';
 import type { Db, HookContext, SyncTable } from '../registry/define-entity.ts';
 import { writableAttributes, type EntityModel, type Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
-import { allowed, isReadable, readWhere } from './access.ts';
+import { allowed } from './access.ts';
+import type { ApplyStore, LockedRow } from './apply-store.ts';
 import { ChangeFailure } from './errors.ts';
 import { runHook, runValidate, type HookErrorLogger } from './hooks.ts';
 import { mergeUpdate, sameValue } from './merge.ts';
@@ -16,7 +17,12 @@ import type { ChangeInput, ObjectKey, Row } from './types.ts';
 
 /** What the apply stage shares across the changes of one upload. */
 export interface ApplyContext {
+  /** The transaction (or savepoint) of this change: deletes and their cascades run on it. */
   db: Db;
+  /** Row locks, reads and writes of created and updated objects: immediate or batched. */
+  store: ApplyStore;
+  /** The database as rules and hooks see it (a probe in batched mode, see user-code-probe.ts). */
+  userDb: Db;
   registry: Registry;
   blobs: BlobStore;
   viewer: Viewer;
@@ -35,29 +41,10 @@ export interface ChangeApplied {
   denied?: { attributes: string[]; message: string };
 }
 
-/** An existing row, locked for this transaction, and whether the viewer may read it. */
-interface LockedRow {
-  row: Row;
-  readable: boolean;
-}
-
-/** Locks and reads the row and checks the read rule in one round trip. */
-async function lockRow(db: Db, model: EntityModel, viewer: Viewer, id: string): Promise<LockedRow | undefined> {
-  const where = readWhere(model, viewer);
-  const [found] = (await db
-    .select({ ...getTableColumns(model.table), __readable: where ? sql<boolean>`coalesce((${where}), false)` : sql<boolean>`true` })
-    .from(model.table)
-    .where(eq(model.table.id, id))
-    .for('update')) as (Row & { __readable: boolean })[];
-  if (!found) return undefined;
-  const { __readable, ...row } = found;
-  return { row, readable: __readable === true };
-}
-
 function hookContext(ctx: ApplyContext, op: HookContext<SyncTable>['op'], row: Row, previous: Row | null, changed: Iterable<string>) {
   return {
     viewer: ctx.viewer,
-    db: ctx.db,
+    db: ctx.userDb,
     op,
     row,
     previous,
@@ -88,7 +75,7 @@ async function checkReferences(ctx: ApplyContext, model: EntityModel, id: string
     const target = row[name];
     if (!reference || typeof target !== 'string') continue;
     const targetModel = ctx.registry.get(reference.entity)!;
-    if (!(await isReadable(ctx.db, targetModel, ctx.viewer, target))) {
+    if (!(await ctx.store.isReadable(targetModel, target))) {
       throw new ChangeFailure(
         'DANGLING_REFERENCE',
         `${model.name} ${id}: ${name} references ${reference.entity} ${target}, which neither exists on the server nor is created in this synchronization`,
@@ -120,7 +107,7 @@ async function checkFileContent(ctx: ApplyContext, model: EntityModel, id: strin
 /** Applies one change; throws `ChangeFailure` when a rule rejects it. */
 export async function applyChange(ctx: ApplyContext, change: ChangeInput): Promise<ChangeApplied> {
   const model = ctx.registry.get(change.entity)!;
-  const locked = await lockRow(ctx.db, model, ctx.viewer, change.id);
+  const locked = await ctx.store.lock(model, change.id);
   if (change.op === 'DELETE') return applyDelete(ctx, model, change, locked);
   if (change.op === 'CREATE' && !locked) return applyCreate(ctx, model, change);
   return applyUpdate(ctx, model, change, locked);
@@ -139,7 +126,7 @@ async function applyCreate(ctx: ApplyContext, model: EntityModel, change: Change
   const deviceAttributes = model.attributeList.filter((a) => a.deviceWritable).map((a) => a.name);
   checkRequired(model, id, row, deviceAttributes);
   await checkReferences(ctx, model, id, row, Object.keys(sent));
-  if (!(await allowed(model.definition.access.create, { viewer: ctx.viewer, db: ctx.db, row, previous: null }))) {
+  if (!(await allowed(model.definition.access.create, { viewer: ctx.viewer, db: ctx.userDb, row, previous: null }))) {
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id}: you may not create this object`);
   }
   const hookCtx = hookContext(ctx, 'CREATE', row, null, Object.keys(sent));
@@ -147,7 +134,7 @@ async function applyCreate(ctx: ApplyContext, model: EntityModel, change: Change
   await runHook(model, 'beforeCommit', hookCtx, ctx.log);
   checkRequired(model, id, row, model.attributes.keys());
   await checkFileContent(ctx, model, id, row, null);
-  await ctx.db.insert(model.table).values({ ...row, id, version: 1, createdAt: ctx.now, changedAt: ctx.now });
+  await ctx.store.insert(model, { ...row, id, version: 1, createdAt: ctx.now, changedAt: ctx.now });
   await runHook(model, 'afterCommit', hookCtx, ctx.log);
   return { status: 'APPLIED', version: 1 };
 }
@@ -180,7 +167,7 @@ async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: Change
   const changedNames = Object.keys(merge.values);
   checkRequired(model, id, row, changedNames);
   await checkReferences(ctx, model, id, row, changedNames);
-  if (!(await allowed(model.definition.access.update, { viewer: ctx.viewer, db: ctx.db, row, previous: existing }))) {
+  if (!(await allowed(model.definition.access.update, { viewer: ctx.viewer, db: ctx.userDb, row, previous: existing }))) {
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id}: you may not change this object`);
   }
   const hookCtx = hookContext(ctx, 'UPDATE', row, existing, changedNames);
@@ -192,15 +179,7 @@ async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: Change
   for (const name of model.attributes.keys()) {
     if (!sameValue(row[name], existing[name])) diff[name] = row[name];
   }
-  let version = existing.version as number;
-  if (Object.keys(diff).length > 0) {
-    const [updated] = await ctx.db
-      .update(model.table)
-      .set({ ...diff, version: sql`${model.table.version} + 1`, changedAt: ctx.now })
-      .where(eq(model.table.id, id))
-      .returning({ version: model.table.version });
-    version = updated!.version as number;
-  }
+  const version = Object.keys(diff).length > 0 ? await ctx.store.update(model, existing, diff, ctx.now) : (existing.version as number);
   await runHook(model, 'afterCommit', hookCtx, ctx.log);
   const status = merge.merged || change.op === 'CREATE' ? 'MERGED' : 'APPLIED';
   return denied.length > 0 ? { status, version, denied: { attributes: denied, message: denyMessage(model, id, denied) } } : { status, version };
@@ -214,7 +193,7 @@ async function applyDelete(ctx: ApplyContext, model: EntityModel, change: Change
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id} is not accessible to you`);
   }
   const existing = locked.row;
-  if (!(await allowed(model.definition.access.delete, { viewer: ctx.viewer, db: ctx.db, row: existing, previous: null }))) {
+  if (!(await allowed(model.definition.access.delete, { viewer: ctx.viewer, db: ctx.userDb, row: existing, previous: null }))) {
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id}: you may not delete this object`);
   }
   await deleteObject(ctx, model, existing);

@@ -1,21 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../files/blob-store.ts';
 import type { Db } from '../registry/define-entity.ts';
-import type { Registry } from '../registry/registry.ts';
+import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { applyChange, type ApplyContext, type ChangeApplied } from './apply-change.ts';
+import { directStore, type ApplyStore } from './apply-store.ts';
+import { BatchAbandoned, BatchStore, idsToLock } from './batch-store.ts';
 import { constraintOf, isIntegrityViolation, sqlState } from './db-errors.ts';
 import { ChangeFailure } from './errors.ts';
-import { recordFailure } from './failures.ts';
+import { insertFailures } from './failures.ts';
 import type { HookErrorLogger } from './hooks.ts';
 import { orderChanges } from './order-changes.ts';
 import type { ChangeInput, ChangeOutcome, FailureRecord, ObjectKey, SyncInput, UploadOutcome } from './types.ts';
+import { DatabaseProbe, UserCodeNeedsDatabase } from './user-code-probe.ts';
 
 /**
- * Stage 2 of a sync: applies a change set inside the caller's transaction, each change in its own
- * savepoint (R3). A failing change is rolled back alone and recorded (R12, R13). It collects the
- * objects whose server state the device must learn: every uploaded object, and what a committed
- * change did to others (cascaded deletes, objects hooks touched).
+ * Stage 2 of a sync: applies a change set inside the caller's transaction so that each change
+ * succeeds or fails alone (R3); a failing change is recorded (R12, R13). It collects the objects
+ * whose server state the device must learn: every uploaded object, and what a committed change
+ * did to others (cascaded deletes, objects hooks touched).
+ *
+ * Two ways to get there, with the same outcome:
+ * - batched (tried first): creates and updates whose rules and hooks do not touch the database
+ *   are checked in memory against rows locked set-wise and written set-wise (batch-store.ts),
+ *   with no savepoint per change; a change that fails its rules has written nothing. Deletes,
+ *   entities with `afterCommit` hooks and changes whose rules or hooks query the database are
+ *   applied on their own, in a savepoint, after the writes before them.
+ * - one by one: every change in its own savepoint. Used when a batched write is refused by the
+ *   database (a constraint, a trigger), to find the one change responsible.
  */
 
 class KeySet {
@@ -52,76 +64,141 @@ export interface ApplyOptions {
   log: HookErrorLogger;
 }
 
+/** Entities whose rules or hooks were seen using the database: their changes go one by one. */
+const usesDatabase = new WeakSet<EntityModel>();
+
+/** Whether a change may go through the batched path. */
+function batchable(model: EntityModel, change: ChangeInput): boolean {
+  return change.op !== 'DELETE' && !model.definition.hooks?.afterCommit && !usesDatabase.has(model);
+}
+
+/** Database errors that blame the data of some change: the one-by-one path finds which. */
+function blamesAChange(error: unknown): boolean {
+  if (error instanceof BatchAbandoned) return true;
+  const state = sqlState(error);
+  return state !== undefined && /^(22|23|P0)[0-9A-Z]{3}$/.test(state);
+}
+
 /** Applies every change of the set; never throws for a single change's failure. */
-export async function applyChanges({ db, registry, blobs, viewer, input, now, log }: ApplyOptions): Promise<UploadOutcome> {
+export async function applyChanges(options: ApplyOptions): Promise<UploadOutcome> {
+  const order = orderChanges(options.registry, options.input.changes);
+  const anyBatchable = options.input.changes.some((c) => batchable(options.registry.get(c.entity)!, c));
+  let outcome: UploadOutcome | undefined;
+  if (options.input.changes.length > 1 && anyBatchable) {
+    try {
+      outcome = await options.db.transaction((savepoint) => applyInOrder({ ...options, db: savepoint }, order, true));
+    } catch (error) {
+      if (!blamesAChange(error)) throw error;
+    }
+  }
+  outcome ??= await applyInOrder(options, order, false);
+  await insertFailures(options.db, outcome.failures);
+  return outcome;
+}
+
+/** The result of applying one change: applied (perhaps partly denied) or failed. */
+type Applied = { ok: true; applied: ChangeApplied; affected: KeySet } | { ok: false; failure: ChangeFailure };
+
+async function applyInOrder(options: ApplyOptions, order: number[], batched: boolean): Promise<UploadOutcome> {
+  const { db, registry, viewer, input, now } = options;
   const affected = new KeySet();
   const failures: FailureRecord[] = [];
   const outcomes: ChangeOutcome[] = new Array(input.changes.length);
-  const upload = { clientId: input.clientId, syncId: input.syncId };
+  const probe = new DatabaseProbe(db);
+  const batch = batched ? new BatchStore(db, viewer, probe, idsToLock(input.changes, order)) : undefined;
+  const failure = (change: ChangeInput, reason: FailureRecord['reason'], message: string, content: unknown): FailureRecord => {
+    const record: FailureRecord = {
+      id: randomUUID(), entity: change.entity, objectId: change.id, reason, message, content,
+      viewerId: viewer.id, clientId: input.clientId, syncId: input.syncId, createdAt: now, resolvedAt: null,
+    };
+    failures.push(record);
+    return record;
+  };
 
-  for (const index of orderChanges(registry, input.changes)) {
+  for (const index of order) {
     const change = input.changes[index]!;
+    const model = registry.get(change.entity)!;
     const key = { entity: change.entity, id: change.id };
-    const changeAffected = new KeySet();
-    const attempt = () =>
-      db.transaction(async (savepoint) => {
-        const ctx: ApplyContext = {
-          db: savepoint,
-          registry,
-          blobs: blobs.inTransaction(savepoint),
-          viewer,
-          now,
-          log,
-          touch: (k) => changeAffected.add(k),
-          remove: (k) => changeAffected.add(k),
-        };
-        return applyChange(ctx, change);
-      });
-    try {
-      const applied: ChangeApplied = await attempt().catch((error: unknown) => {
-        // Another transaction created the same id between our lookup and insert; it has
-        // committed now, so applying again finds it and merges onto it (R10).
-        if (change.op === 'CREATE' && sqlState(error) === '23505' && constraintOf(error) === `${registry.get(change.entity)!.tableName}_pkey`) {
-          return attempt();
-        }
-        throw error;
-      }).catch((error: unknown) => {
-        // A constraint of the developer's schema (unique, check, foreign key) rejects this change only.
-        if (isIntegrityViolation(error)) {
-          throw new ChangeFailure('VALIDATION', `${change.entity} ${change.id} violates the constraint ${constraintOf(error) ?? 'of the database'}`);
-        }
-        throw error;
-      });
-      affected.addAll(changeAffected);
-      affected.add(key);
-      let failureId: string | null = null;
-      if (applied.denied) {
-        const failure = await recordFailure(db, viewer, upload, {
-          id: randomUUID(),
-          entity: change.entity,
-          objectId: change.id,
-          reason: 'ACCESS_DENIED',
-          message: applied.denied.message,
-          content: sentContent({ ...change, values: pick(change.values, applied.denied.attributes), base: pick(change.base, applied.denied.attributes) }),
-        }, now);
-        failures.push(failure);
-        failureId = failure.id;
-      }
-      outcomes[index] = { ...key, status: applied.status, version: applied.version, failureId };
-    } catch (error) {
-      if (!(error instanceof ChangeFailure)) throw error;
-      const failure = await recordFailure(db, viewer, upload, {
-        id: randomUUID(),
-        entity: change.entity,
-        objectId: change.id,
-        reason: error.reason,
-        message: error.message,
-        content: sentContent(change),
-      }, now);
-      failures.push(failure);
-      affected.add(key);
-      outcomes[index] = { ...key, status: 'FAILED', version: null, failureId: failure.id };
+    let result: Applied | undefined;
+    if (batch && batchable(model, change)) {
+      result = await applyBatched(options, batch, probe, change);
+      if (!result) usesDatabase.add(model);
     }
+    if (!result) {
+      await batch?.flush();
+      batch?.forget();
+      result = await applyAlone(options, change);
+      batch?.forget();
+    }
+    affected.add(key);
+    if (!result.ok) {
+      const record = failure(change, result.failure.reason, result.failure.message, sentContent(change));
+      outcomes[index] = { ...key, status: 'FAILED', version: null, failureId: record.id };
+      continue;
+    }
+    affected.addAll(result.affected);
+    const { applied } = result;
+    const denied = applied.denied
+      ? failure(change, 'ACCESS_DENIED', applied.denied.message,
+          sentContent({ ...change, values: pick(change.values, applied.denied.attributes), base: pick(change.base, applied.denied.attributes) }))
+      : null;
+    outcomes[index] = { ...key, status: applied.status, version: applied.version, failureId: denied?.id ?? null };
   }
+  await batch?.flush();
   return { outcomes, failures, affected: affected.values() };
+}
+
+function context(options: ApplyOptions, db: Db, store: ApplyStore, userDb: Db, affected: KeySet): ApplyContext {
+  return {
+    db, store, userDb,
+    registry: options.registry,
+    blobs: options.blobs.inTransaction(db),
+    viewer: options.viewer,
+    now: options.now,
+    log: options.log,
+    touch: (k) => affected.add(k),
+    remove: (k) => affected.add(k),
+  };
+}
+
+/** Applies a change through the batch; undefined when its rules or hooks need the database. */
+async function applyBatched(options: ApplyOptions, batch: BatchStore, probe: DatabaseProbe, change: ChangeInput): Promise<Applied | undefined> {
+  probe.touched = false;
+  const affected = new KeySet();
+  try {
+    const applied = await applyChange(context(options, options.db, batch, probe.db, affected), change);
+    return { ok: true, applied, affected };
+  } catch (error) {
+    if (error instanceof UserCodeNeedsDatabase || probe.touched) return undefined;
+    if (error instanceof ChangeFailure) return { ok: false, failure: error };
+    throw error;
+  }
+}
+
+/** Applies a change in its own savepoint, so that a failure undoes everything it did. */
+async function applyAlone(options: ApplyOptions, change: ChangeInput): Promise<Applied> {
+  const { db, registry } = options;
+  const affected = new KeySet();
+  const attempt = () =>
+    db.transaction((savepoint) => applyChange(context(options, savepoint, directStore(savepoint, options.viewer), savepoint, affected), change));
+  try {
+    const applied = await attempt().catch((error: unknown) => {
+      // Another transaction created the same id between our lookup and insert; it has
+      // committed now, so applying again finds it and merges onto it (R10).
+      if (change.op === 'CREATE' && sqlState(error) === '23505' && constraintOf(error) === `${registry.get(change.entity)!.tableName}_pkey`) {
+        return attempt();
+      }
+      throw error;
+    }).catch((error: unknown) => {
+      // A constraint of the developer's schema (unique, check, foreign key) rejects this change only.
+      if (isIntegrityViolation(error)) {
+        throw new ChangeFailure('VALIDATION', `${change.entity} ${change.id} violates the constraint ${constraintOf(error) ?? 'of the database'}`);
+      }
+      throw error;
+    });
+    return { ok: true, applied, affected };
+  } catch (error) {
+    if (error instanceof ChangeFailure) return { ok: false, failure: error };
+    throw error;
+  }
 }

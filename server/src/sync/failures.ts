@@ -4,6 +4,7 @@ import type { Db } from '../registry/define-entity.ts';
 import { isAdmin, type Viewer } from '../registry/viewer.ts';
 import { SyncRequestError, type FailureReason } from './errors.ts';
 import type { FailureRecord } from './types.ts';
+import { MAX_PARAMETERS } from './bulk-write.ts';
 
 /** R13: storing, listing and resolving failure records. */
 
@@ -13,22 +14,12 @@ function toRecord(row: FailureRow): FailureRecord {
   return { ...row, reason: row.reason as FailureReason };
 }
 
-/** What the apply stage knows of a failure; the rest comes from the upload. */
-export type NewFailure = Pick<FailureRecord, 'id' | 'entity' | 'objectId' | 'reason' | 'message' | 'content'>;
-
-/** Stores a failure record for the viewer's upload `(clientId, syncId)`. */
-export async function recordFailure(
-  db: Db,
-  viewer: Viewer,
-  upload: { clientId: string; syncId: string },
-  failure: NewFailure,
-  now: Date,
-): Promise<FailureRecord> {
-  const [row] = await db
-    .insert(syncFailures)
-    .values({ ...failure, viewerId: viewer.id, clientId: upload.clientId, syncId: upload.syncId, createdAt: now })
-    .returning();
-  return toRecord(row!);
+/** Stores the failure records of an upload, in its transaction. */
+export async function insertFailures(db: Db, failures: readonly FailureRecord[]): Promise<void> {
+  const chunk = Math.floor(MAX_PARAMETERS / 12);
+  for (let start = 0; start < failures.length; start += chunk) {
+    await db.insert(syncFailures).values(failures.slice(start, start + chunk));
+  }
 }
 
 /** The failures a viewer may see: their own; admins see all. */

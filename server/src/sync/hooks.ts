@@ -1,6 +1,7 @@
 import type { EntityHooks, HookContext, SyncTable } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import { ChangeFailure, HookError, ValidationError } from './errors.ts';
+import { UserCodeNeedsDatabase } from './user-code-probe.ts';
 
 /** R8: running an entity's hooks and turning what they throw into failures of the change. */
 
@@ -48,6 +49,8 @@ export async function runValidate(
 }
 
 function toFailure(model: EntityModel, hook: string, error: unknown, log: HookErrorLogger): ChangeFailure {
+  // Not the hook's failure: the batched upload applies this change again on its own.
+  if (error instanceof UserCodeNeedsDatabase) throw error;
   if (error instanceof ChangeFailure) return error;
   if (error instanceof ValidationError) return new ChangeFailure('VALIDATION', error.message);
   if (error instanceof HookError) return new ChangeFailure('HOOK_ERROR', error.message);
