@@ -10,23 +10,33 @@ import type { Registry } from '../registry/registry.ts';
  * removes it. Installed at start-up for the registry being served.
  */
 
-const TRACKING_FUNCTION = sql.raw(`
-create or replace function sync_track_change() returns trigger language plpgsql as $$
+// Row level, because it changes the row; it runs no statement, so it costs little per row.
+const STAMP_FUNCTION = sql.raw(`
+create or replace function sync_stamp_change() returns trigger language plpgsql as $$
 begin
-  if tg_op in ('UPDATE', 'DELETE') then
-    insert into sync_row_history (entity, object_id, old) values (tg_argv[0], old.id, to_jsonb(old));
-  end if;
+  new.changed_tx := pg_current_xact_id();
+  return new;
+end $$`);
+
+// Statement level with transition tables: one INSERT … SELECT per statement, however many rows
+// it wrote, instead of one INSERT per row (a batched upload updates thousands in one statement).
+const HISTORY_FUNCTION = sql.raw(`
+create or replace function sync_record_history() returns trigger language plpgsql as $$
+begin
+  insert into sync_row_history (entity, object_id, old) select tg_argv[0], o.id, to_jsonb(o) from sync_old o;
   if tg_op = 'DELETE' then
     insert into sync_tombstones (entity, object_id, deleted_at, tx)
-      values (tg_argv[0], old.id, now(), pg_current_xact_id())
+      select tg_argv[0], o.id, now(), pg_current_xact_id() from sync_old o
       on conflict (entity, object_id) do update set deleted_at = excluded.deleted_at, tx = excluded.tx;
-    return old;
   end if;
-  new.changed_tx := pg_current_xact_id();
-  if tg_op = 'INSERT' then
-    delete from sync_tombstones where entity = tg_argv[0] and object_id = new.id;
-  end if;
-  return new;
+  return null;
+end $$`);
+
+const CLEAR_TOMBSTONES_FUNCTION = sql.raw(`
+create or replace function sync_clear_tombstones() returns trigger language plpgsql as $$
+begin
+  delete from sync_tombstones t using sync_new n where t.entity = tg_argv[0] and t.object_id = n.id;
+  return null;
 end $$`);
 
 function quoteIdent(name: string): string {
@@ -41,16 +51,22 @@ function quoteLiteral(value: string): string {
 export async function installChangeTracking(db: Db, registry: Registry): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(728302)`);
-    await tx.execute(TRACKING_FUNCTION);
+    for (const definition of [STAMP_FUNCTION, HISTORY_FUNCTION, CLEAR_TOMBSTONES_FUNCTION]) await tx.execute(definition);
     for (const model of registry.list) {
       const table = quoteIdent(model.tableName);
       const entity = quoteLiteral(model.name);
-      await tx.execute(
-        sql.raw(`create or replace trigger sync_track_write before insert or update on ${table} for each row execute function sync_track_change(${entity})`),
-      );
-      await tx.execute(
-        sql.raw(`create or replace trigger sync_track_delete after delete on ${table} for each row execute function sync_track_change(${entity})`),
-      );
+      const triggers = [
+        `sync_track_write before insert or update on ${table} for each row execute function sync_stamp_change()`,
+        `sync_track_insert after insert on ${table} referencing new table as sync_new for each statement execute function sync_clear_tombstones(${entity})`,
+        `sync_track_update after update on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${entity})`,
+        `sync_track_delete after delete on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${entity})`,
+      ];
+      for (const trigger of triggers) {
+        // Dropped first: an older server installed some of these as row-level triggers.
+        await tx.execute(sql.raw(`drop trigger if exists ${trigger.split(' ')[0]} on ${table}`));
+        await tx.execute(sql.raw(`create trigger ${trigger}`));
+      }
     }
+    await tx.execute(sql`drop function if exists sync_track_change()`);
   });
 }
