@@ -7,6 +7,7 @@ import type { Database } from '../../server/src/db/connect.ts';
 import { createDemoRegistry } from '../../server/src/demo/entities.ts';
 import { seedDemoData, seedIds } from '../../server/src/demo/seed.ts';
 import { workOrders } from '../../server/src/demo/tables.ts';
+import { syncUploads } from '../../server/src/db/system-tables.ts';
 import { createPostgresBlobStore } from '../../server/src/files/postgres-blob-store.ts';
 import type { Registry } from '../../server/src/registry/registry.ts';
 import { listFailures } from '../../server/src/sync/failures.ts';
@@ -170,5 +171,31 @@ describe('batched upload', () => {
     expect(result.outcomes.map((o) => o.status)).toEqual(['APPLIED', 'APPLIED', 'APPLIED', 'APPLIED']);
     const [heating] = await database.db.select().from(workOrders).where(eq(workOrders.id, seedIds.workOrders.bobHeating));
     expect(heating!.customerId).toBe(customer);
+  });
+
+  it('replays an upload with the outcome it returned, also one recorded in the earlier plain shape', async () => {
+    const core = coreWith(createDemoRegistry());
+    const ids = await createOrders(3);
+    const changes: ChangeInput[] = [
+      { entity: 'WorkOrder', id: ids[0]!, op: 'UPDATE', baseVersion: 1, values: { hoursSpent: 1 } },
+      { entity: 'WorkOrder', id: ids[1]!, op: 'UPDATE', baseVersion: 1, values: { hoursSpent: -1 } },
+    ];
+    const first = await synchronize(core, alice, input(changes));
+    const again = await synchronize(core, alice, { ...input(changes), syncId: first.syncId });
+    expect(again.replayed).toBe(true);
+    expect(again.outcomes).toEqual(first.outcomes);
+    expect(again.failures).toEqual(first.failures);
+
+    const legacy = { clientId: 'batch-test', syncId: randomUUID() };
+    const outcome = {
+      outcomes: [{ entity: 'WorkOrder', id: ids[2]!, status: 'APPLIED', version: 2, failureId: null }],
+      failures: [],
+      affected: [{ entity: 'WorkOrder', id: ids[2]! }],
+    };
+    await database.db.insert(syncUploads).values({ ...legacy, viewerId: 'alice', createdAt: new Date(), outcome });
+    const replayed = await synchronize(core, alice, { ...legacy, changes: [changes[0]!], selection: [] });
+    expect(replayed.replayed).toBe(true);
+    expect(replayed.outcomes).toEqual(outcome.outcomes);
+    expect((await ordersById([ids[0]!]))[0]!.hoursSpent).toBe(1);
   });
 });

@@ -41,11 +41,6 @@ export async function lockRows(db: Db, model: EntityModel, viewer: Viewer, where
   return locked;
 }
 
-/** `id = any(array)`: one parameter for any number of ids (ids are validated UUIDs). */
-export function idIn(model: EntityModel, ids: readonly string[]): SQL {
-  return sql`${model.table.id} = any(${`{${ids.join(',')}}`}::${sql.raw(model.table.id.getSQLType())}[])`;
-}
-
 /** The one-by-one store: every call is one statement, run at once. */
 export function directStore(db: Db, viewer: Viewer): ApplyStore {
   return {

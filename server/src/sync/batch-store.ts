@@ -1,7 +1,8 @@
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
-import { directStore, idIn, lockRows, type ApplyStore, type LockedRow } from './apply-store.ts';
+import { directStore, lockRows, type ApplyStore, type LockedRow } from './apply-store.ts';
+import { idIn } from './id-list.ts';
 import { insertRows, updateRows, type RowUpdate } from './bulk-write.ts';
 import type { Row } from './types.ts';
 import { UserCodeNeedsDatabase, type DatabaseProbe } from './user-code-probe.ts';

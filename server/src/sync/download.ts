@@ -1,4 +1,4 @@
-import { and, asc, gt, inArray } from 'drizzle-orm';
+import { and, asc, gt } from 'drizzle-orm';
 import { currentSnapshot } from '../db/connect.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
@@ -7,6 +7,7 @@ import { downloadWhere, readWhere } from './access.ts';
 import { changedRows, deletedSince, formerlyDownloadable } from './changes-since.ts';
 import { decodeCheckpoint, decodeCursor, encodeCheckpoint, encodeCursor, type DownloadCursor } from './checkpoint.ts';
 import { SyncRequestError } from './errors.ts';
+import { idIn } from './id-list.ts';
 import type { ObjectKey, Row, SyncObjectData } from './types.ts';
 
 /**
@@ -103,7 +104,7 @@ async function refresh(db: Db, registry: Registry, viewer: Viewer, keys: Iterabl
   for (const [entity, idSet] of groupByEntity(keys)) {
     const model = registry.get(entity)!;
     const where = full && isDownloaded(model) ? downloadWhere(model, viewer) : readWhere(model, viewer);
-    const rows = await db.select().from(model.table).where(and(inArray(model.table.id, [...idSet]), where)).orderBy(asc(model.table.id));
+    const rows = await db.select().from(model.table).where(and(idIn(model, idSet), where)).orderBy(asc(model.table.id));
     const found = new Set<string>();
     for (const row of rows) {
       found.add(row.id as string);
