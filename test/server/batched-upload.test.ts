@@ -198,4 +198,16 @@ describe('batched upload', () => {
     expect(replayed.outcomes).toEqual(outcome.outcomes);
     expect((await ordersById([ids[0]!]))[0]!.hoursSpent).toBe(1);
   });
+
+  it('lets two devices upload overlapping sets in opposite orders at once, every attribute edit surviving', async () => {
+    const core = coreWith(createDemoRegistry());
+    const ids = await createOrders(40);
+    const [a, b] = await Promise.all([
+      synchronize(core, alice, input(ids.map((id) => ({ entity: 'WorkOrder', id, op: 'UPDATE', baseVersion: 1, base: { hoursSpent: 0 }, values: { hoursSpent: 3 } })))),
+      synchronize(core, alice, input([...ids].reverse().map((id) => ({ entity: 'WorkOrder', id, op: 'UPDATE', baseVersion: 1, values: { description: 'from b' } })))),
+    ]);
+    expect([...a.outcomes, ...b.outcomes].every((o) => o.status !== 'FAILED')).toBe(true);
+    const rows = await ordersById(ids);
+    expect(rows.every((r) => r.hoursSpent === 3 && r.description === 'from b' && r.version === 3)).toBe(true);
+  });
 });
