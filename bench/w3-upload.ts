@@ -7,7 +7,7 @@ import type { Workload } from './workload.ts';
 
 /**
  * W3: uploading N changed objects in one sync (the SDK's `synchronize()`: change set, one
- * server transaction with a savepoint per change, merge, hooks, and the post-commit state sent
+ * server transaction, rows locked and written set-wise, merge, hooks, and the post-commit state sent
  * back), against one `INSERT … ON CONFLICT DO UPDATE` of the same rows posted as JSON to the
  * bare handler, into a plain copy of the table. The edits are made (and committed) on the device
  * before each timed sync; building the baseline's rows is likewise untimed, serializing them is timed.
