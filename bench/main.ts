@@ -71,6 +71,6 @@ const targets = [...(db !== 'postgres' ? [undefined] : []), ...(postgresUrl && d
 log(`mode ${options.mode}; machine ${JSON.stringify(machine())}`);
 for (const url of targets) suites.push(await runSuite(url));
 console.log(`\n${table(suites)}\n`);
-for (const path of writeResults(options, suites, startedAt)) log(`wrote ${path}`);
+for (const path of writeResults(options, suites, startedAt, only)) log(`wrote ${path}`);
 const crashed = suites.some((suite) => suite.workloads.some((workload) => workload.error));
 process.exit(crashed ? 1 : 0);

@@ -50,12 +50,16 @@ export function table(suites: readonly SuiteResult[]): string {
   return lines.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
 }
 
-/** Writes `bench/results/<database>-<mode>.json` per suite; returns the paths. */
-export function writeResults(options: BenchOptions, suites: readonly SuiteResult[], startedAt: Date): string[] {
+/**
+ * Writes `bench/results/<database>-<mode>.json` per suite (a run of some workloads only:
+ * `<database>-<mode>-<ids>.json`, so it never replaces a complete run's file); returns the paths.
+ */
+export function writeResults(options: BenchOptions, suites: readonly SuiteResult[], startedAt: Date, only: ReadonlySet<string> | null): string[] {
   const directory = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(directory, { recursive: true });
   return suites.map((suite) => {
-    const path = `${directory}${suite.database}-${options.mode}.json`;
+    const subset = only ? `-${[...only].sort().join('-')}` : '';
+    const path = `${directory}${suite.database}-${options.mode}${subset}.json`;
     writeFileSync(path, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: machine(), options, ...suite }, null, 2)}\n`);
     return path;
   });
