@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { count, eq, like, sql } from 'drizzle-orm';
+import { boolean, date, doublePrecision, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../server/src/config.ts';
 import { installChangeTracking } from '../../server/src/db/change-tracking.ts';
 import type { Database } from '../../server/src/db/connect.ts';
-import { createDemoRegistry } from '../../server/src/demo/entities.ts';
+import { createDemoRegistry, demoEntities } from '../../server/src/demo/entities.ts';
+import { defineEntity } from '../../server/src/registry/define-entity.ts';
+import { createRegistry } from '../../server/src/registry/registry.ts';
+import { syncColumns } from '../../server/src/registry/system-columns.ts';
 import { seedDemoData, seedIds } from '../../server/src/demo/seed.ts';
 import { workOrders } from '../../server/src/demo/tables.ts';
 import { syncUploads } from '../../server/src/db/system-tables.ts';
@@ -209,5 +213,48 @@ describe('batched upload', () => {
     expect([...a.outcomes, ...b.outcomes].every((o) => o.status !== 'FAILED')).toBe(true);
     const rows = await ordersById(ids);
     expect(rows.every((r) => r.hoursSpent === 3 && r.description === 'from b' && r.version === 3)).toBe(true);
+  });
+
+  it('stores every column type set-wise exactly as one by one', async () => {
+    const samples = pgTable('batch_samples', {
+      ...syncColumns(),
+      label: text('label'),
+      amount: integer('amount'),
+      ratio: doublePrecision('ratio'),
+      done: boolean('done'),
+      day: date('day', { mode: 'string' }),
+      at: timestamp('at', { withTimezone: true, mode: 'date' }),
+      data: jsonb('data'),
+    });
+    await database.db.execute(sql.raw(`create table batch_samples (id uuid primary key, version integer default 1 not null,
+      created_at timestamptz default now() not null, changed_at timestamptz default now() not null,
+      changed_tx xid8 default pg_current_xact_id() not null, label text, amount integer, ratio double precision,
+      done boolean, day date, at timestamptz, data jsonb)`));
+    const registry = createRegistry([...demoEntities, defineEntity({
+      name: 'Sample', table: samples, download: { mode: 'ALL' },
+      access: { create: true, update: true, writable: { fieldworker: 'all' } },
+    })]);
+    await installChangeTracking(database.db, registry);
+    const core = coreWith(registry);
+    const ids = Array.from({ length: 4 }, () => randomUUID());
+    await synchronize(core, alice, input(ids.map((id) => ({ entity: 'Sample', id, op: 'CREATE', values: { label: 'new' } }))));
+    const values = {
+      label: 'quote " backslash \\ unicode é 😀', amount: -2147483648, ratio: 0.1 + 0.2, done: false,
+      day: '2026-02-28', at: new Date('2026-11-26T10:11:12.345Z'), data: { nested: [1, 'two', null, { three: true }], text: 'a"b' },
+    };
+    const cleared = { label: null, amount: null, ratio: null, done: null, day: null, at: null, data: null };
+    // Two changes each: set-wise (batched); one change each: one by one.
+    await synchronize(core, alice, input([ids[0]!, ids[1]!].map((id) => ({ entity: 'Sample', id, op: 'UPDATE', baseVersion: 1, values }))));
+    await synchronize(core, alice, input([{ entity: 'Sample', id: ids[2]!, op: 'UPDATE', baseVersion: 1, values }]));
+    await synchronize(core, alice, input([ids[0]!, ids[3]!].map((id, i) => ({ entity: 'Sample', id, op: 'UPDATE', baseVersion: 2 - i, values: cleared }))));
+    const rows = new Map((await database.db.select().from(samples)).map((row) => [row.id, row]));
+    const stored = (id: string) => {
+      const { id: _id, version: _v, createdAt: _c, changedAt: _ch, changedTx: _t, ...attributes } = rows.get(id)!;
+      return attributes;
+    };
+    expect(stored(ids[1]!)).toEqual(stored(ids[2]!));
+    expect(stored(ids[1]!)).toEqual(values);
+    expect(stored(ids[0]!)).toEqual(cleared);
+    expect(stored(ids[3]!)).toEqual(cleared);
   });
 });

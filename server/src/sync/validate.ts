@@ -45,7 +45,7 @@ function valueFits(attribute: AttributeModel, value: unknown): boolean {
     case 'String':
       return typeof value === 'string';
     case 'Int':
-      return Number.isInteger(value) && Math.abs(value as number) <= 2_147_483_647;
+      return Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647;
     case 'Float':
       return typeof value === 'number' && Number.isFinite(value);
     case 'Boolean':
