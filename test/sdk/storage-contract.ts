@@ -45,6 +45,34 @@ export function describeStorageContract(name: string, location: () => StorageLoc
       expect((await adapter.load()).objects.get('WorkOrder:a')).toMatchObject({ id: 'a' });
     });
 
+    it('stores frozen values too; a frozen value with a part that can still change is stored as a copy', async () => {
+      const adapter = open(location());
+      const frozen = Object.freeze({ id: 'f', list: Object.freeze([1, Object.freeze({ deep: true })]) });
+      const inner = { count: 1 };
+      const partly = Object.freeze({ id: 'p', inner });
+      await adapter.write([
+        { store: 'objects', key: 'frozen', value: frozen },
+        { store: 'objects', key: 'partly', value: partly },
+      ]);
+      inner.count = 2;
+      const snapshot = await adapter.load();
+      expect(snapshot.objects.get('frozen')).toEqual({ id: 'f', list: [1, { deep: true }] });
+      expect(snapshot.objects.get('partly')).toEqual({ id: 'p', inner: { count: 1 } });
+      // What load() returns belongs to the caller, also when the stored value is frozen.
+      (snapshot.objects.get('frozen') as { id: string }).id = 'changed';
+      expect((await adapter.load()).objects.get('frozen')).toMatchObject({ id: 'f' });
+    });
+
+    it('is atomic also when the value that cannot be stored is frozen', async () => {
+      const adapter = open(location());
+      const failing = adapter.write([
+        { store: 'objects', key: 'fine', value: Object.freeze({ ok: true }) },
+        { store: 'objects', key: 'bad', value: Object.freeze({ fn: () => 1 }) },
+      ]);
+      await expect(failing).rejects.toThrow();
+      expect((await adapter.load()).objects.size).toBe(0);
+    });
+
     it('applies the writes of a batch in order, deletes included', async () => {
       const adapter = open(location());
       await adapter.write([
