@@ -68,11 +68,17 @@ export interface CollectionEvent {
   ids: readonly string[];
 }
 
-/** Builds what the app sees of an object. */
+/** Builds what the app sees of an object: its own copy, which it may change. */
 export function toView<M extends EntityTypeMap, E extends EntityName<M>>(object: LocalObject, metadata: EntityMetadata): EntityView<M, E> {
   const view: Record<string, unknown> = {};
   for (const field of metadata.fields) view[field] = null;
-  Object.assign(view, currentValues(object), {
+  const values = currentValues(object);
+  // The device's values are frozen and shared: JSON values are handed out as copies.
+  for (const name in values) {
+    const value = values[name];
+    if (typeof value === 'object' && value !== null) values[name] = structuredClone(value);
+  }
+  Object.assign(view, values, {
     id: object.id,
     version: object.synced?.version ?? null,
     createdAt: object.synced?.createdAt ?? null,
@@ -222,10 +228,7 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
 
   /** Calls `listener` after objects of this entity change, locally or by a sync. */
   subscribe(listener: (event: CollectionEvent) => void): () => void {
-    return this.store.subscribe((event) => {
-      const ids = event.objects.filter((key) => key.entity === this.name).map((key) => key.id);
-      if (ids.length > 0) listener({ source: event.source, ids });
-    });
+    return this.store.subscribeEntity(this.name, listener);
   }
 
   /**
@@ -279,9 +282,9 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
   ): Promise<EntityView<M, E> | undefined> {
     return this.store.transact('local', () => {
       const next = change((key) => this.store.object(this.name, key));
-      const changes = next === null ? { removeObjects: [{ entity: this.name, id }] } : { putObjects: [next] };
+      const objects = new Map([[objectKey(this.name, id), next]]);
       const putContents = content && next !== null && !this.store.hasContent(content.write.hash) ? [content.write] : [];
-      return { changes: { ...changes, putContents }, result: next === null ? undefined : toView<M, E>(next, this.metadata) };
+      return { changes: { objects, putContents }, result: next === null ? undefined : toView<M, E>(next, this.metadata) };
     });
   }
 
