@@ -230,20 +230,30 @@ export class Synchronizer {
   }
 
   /**
-   * R17: stages the first page and fetches the further ones into the stage. When one fails,
-   * nothing is applied and the upload stays in flight whatever the error: the server did apply it,
-   * and the next sync resends it, gets the recorded outcome and a fresh download from the start.
+   * R17: stages the first page and fetches the further ones into the stage. The next page is
+   * asked for as soon as a page's cursor is known, before that page is staged, so that the server
+   * prepares it while the device stages (one request at a time, in order). When one fails, nothing
+   * is applied and the upload stays in flight whatever the error: the server did apply it, and the
+   * next sync resends it, gets the recorded outcome and a fresh download from the start.
    */
   private async download(first: SyncResultData, progress: DownloadProgress): Promise<StagedDownload> {
     let stage: StagedDownload | null = null;
     let page = first;
     for (;;) {
       progress.received();
-      stage = stagePage(stage, page);
-      progress.staged(stage);
-      if (stage.complete) return stage;
-      if (!stage.nextPage) throw new SyncRequestError('protocol', 'The server announced more download pages (hasMore) without a nextPage cursor');
-      page = await this.fetchPage(stage.nextPage, progress);
+      const cursor = page.hasMore ? page.nextPage : null;
+      if (page.hasMore && !cursor) throw new SyncRequestError('protocol', 'The server announced more download pages (hasMore) without a nextPage cursor');
+      const next = cursor ? this.fetchPage(cursor, progress) : null;
+      try {
+        stage = stagePage(stage, page);
+        progress.staged(stage);
+      } catch (error) {
+        // No request outlives the sync that made it.
+        await next?.catch(() => undefined);
+        throw error;
+      }
+      if (next === null) return stage;
+      page = await next;
     }
   }
 
