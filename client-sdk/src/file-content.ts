@@ -88,6 +88,8 @@ const noHashes: readonly string[] = [];
 export function contentHashesOf(object: LocalObject | null | undefined): readonly string[] {
   if (!object) return noHashes;
   const synced = hashOf(object.synced);
+  // Most objects have no local changes (every object a download brings).
+  if (object.pending === null && object.draft === null) return synced === null ? noHashes : [synced];
   const committed = committedHash(object);
   const current = currentHash(object);
   if (synced === null && committed === null && current === null) return noHashes;

@@ -18,13 +18,14 @@ export function createMemoryStorage(): StorageAdapter {
     async write(writes: readonly StorageWrite[]) {
       // Copy every value before touching the data: one that cannot be cloned stores nothing.
       const values = writes.map((write) => ('delete' in write ? undefined : stored(write.value)));
-      writes.forEach((write, i) => {
+      for (let i = 0; i < writes.length; i++) {
+        const write = writes[i]!;
         if (write.store === CONTENTS_STORE) {
           if ('delete' in write) contents.delete(write.key);
           else contents.set(write.key, values[i] as Uint8Array);
         } else if ('delete' in write) data[write.store].delete(write.key);
         else data[write.store].set(write.key, values[i]);
-      });
+      }
     },
     async contentKeys() {
       return [...contents.keys()];
