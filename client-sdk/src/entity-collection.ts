@@ -70,21 +70,19 @@ export interface CollectionEvent {
 
 /** Builds what the app sees of an object: its own copy, which it may change. */
 export function toView<M extends EntityTypeMap, E extends EntityName<M>>(object: LocalObject, metadata: EntityMetadata): EntityView<M, E> {
+  const { synced, pending, draft } = object;
+  const changed = pending !== null && pending.op !== 'DELETE' ? pending.values : null;
   const view: Record<string, unknown> = {};
-  for (const field of metadata.fields) view[field] = null;
-  const values = currentValues(object);
-  // The device's values are frozen and shared: JSON values are handed out as copies.
-  for (const name in values) {
-    const value = values[name];
-    if (typeof value === 'object' && value !== null) values[name] = structuredClone(value);
+  for (const field of metadata.fields) {
+    const value = draft !== null && field in draft ? draft[field] : changed !== null && field in changed ? changed[field] : synced?.[field];
+    // The device's values are frozen and shared: JSON values are handed out as copies.
+    view[field] = typeof value === 'object' && value !== null ? structuredClone(value) : (value ?? null);
   }
-  Object.assign(view, values, {
-    id: object.id,
-    version: object.synced?.version ?? null,
-    createdAt: object.synced?.createdAt ?? null,
-    changedAt: object.synced?.changedAt ?? null,
-    $status: objectStatus(object),
-  });
+  view.id = object.id;
+  view.version = synced?.version ?? null;
+  view.createdAt = synced?.createdAt ?? null;
+  view.changedAt = synced?.changedAt ?? null;
+  view.$status = objectStatus(object);
   return view as EntityView<M, E>;
 }
 

@@ -181,8 +181,8 @@ export class LocalStore implements ObjectSource {
    * flight or a failure record may still need them: the caller's to check). Costs what is written.
    */
   contentsFreedBy(objects: ReadonlyMap<string, LocalObject | null>): Set<string> {
-    const delta = new Map<string, number>();
     if (!this.contents.storesAny()) return new Set();
+    const delta = new Map<string, number>();
     const count = (hashes: readonly string[], by: number) => {
       for (const hash of hashes) delta.set(hash, (delta.get(hash) ?? 0) + by);
     };
