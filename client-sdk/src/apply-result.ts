@@ -7,10 +7,11 @@ import type { FailureRecord, ObjectSource, StoreChanges } from './local-store.ts
 
 /**
  * Turns a complete sync result into one set of store writes plus the per-object report (R23).
- * Pure: it reads the device's state as it is when the result arrives, so changes the app made
- * while the sync was in flight stay pending (R22), and uncommitted edits are kept (R2). It looks
- * up the objects the result names and, only for a reset or an ONLINE entity, the objects of those
- * entities: an incremental sync costs what it downloads, not what the device holds.
+ * It changes nothing but the download it takes over, and reads the device's state as it is when
+ * the result arrives, so changes the app made while the sync was in flight stay pending (R22),
+ * and uncommitted edits are kept (R2). It looks up the objects the result names and, only for a
+ * reset or an ONLINE entity, the objects of those entities: an incremental sync costs what it
+ * downloads, not what the device holds.
  */
 
 /** What happened to one uploaded change. */
