@@ -2,13 +2,16 @@ import { decodeChanges, type InFlightSync, type SentChange } from './change-set.
 import type { ObjectKey, PendingOp } from './entity-types.ts';
 import type { ChangeOutcomeData, StagedDownload } from './download-stage.ts';
 import type { DownloadMode } from './generated/graphql.ts';
-import { objectKey, remainingChange, type LocalObject, type ServerState } from './local-object.ts';
-import type { FailureRecord, StoreChanges } from './local-store.ts';
+import { objectKey, remainingChange, serverState, serverValues, type LocalObject, type ServerState } from './local-object.ts';
+import type { FailureRecord, ObjectSource, StoreChanges } from './local-store.ts';
 
 /**
  * Turns a complete sync result into one set of store writes plus the per-object report (R23).
- * Pure: it reads the device's state as it is when the result arrives, so changes the app made
- * while the sync was in flight stay pending (R22), and uncommitted edits are kept (R2).
+ * It changes nothing but the download it takes over, and reads the device's state as it is when
+ * the result arrives, so changes the app made while the sync was in flight stay pending (R22),
+ * and uncommitted edits are kept (R2). It looks up the objects the result names and, only for a
+ * reset or an ONLINE entity, the objects of those entities: an incremental sync costs what it
+ * downloads, not what the device holds.
  */
 
 /** What happened to one uploaded change. */
@@ -41,7 +44,7 @@ export interface RemovedObject extends ObjectKey {
 /** The input of `applySyncResult`. */
 export interface ApplyInput {
   /** The objects on the device now. */
-  objects: readonly LocalObject[];
+  objects: ObjectSource;
   inflight: InFlightSync;
   download: StagedDownload;
   /** Per entity, its download mode. */
@@ -59,23 +62,45 @@ const statusOf = { APPLIED: 'applied', MERGED: 'merged', FAILED: 'failed' } as c
 /** The server state after an applied change the download did not include. */
 function assumedState(current: LocalObject, sent: SentChange, outcome: ChangeOutcomeData | undefined, at: string): ServerState {
   const values = sent.change.op === 'DELETE' ? {} : sent.change.values;
-  return {
-    version: outcome?.version ?? (current.synced ? current.synced.version + 1 : 1),
-    createdAt: current.synced?.createdAt ?? at,
+  const synced = current.synced;
+  const stamp = {
+    version: outcome?.version ?? (synced ? synced.version + 1 : 1),
+    createdAt: synced?.createdAt ?? at,
     changedAt: at,
-    values: { ...(current.synced?.values ?? {}), ...values },
   };
+  return serverState(current.entity, current.id, stamp, { ...(synced ? serverValues(synced) : {}), ...values });
 }
 
-/** Computes the writes and the report of a complete sync result. */
+/** The entities whose download mode is one of `wanted`. */
+function entitiesIn(modes: Readonly<Record<string, DownloadMode>>, wanted: readonly DownloadMode[]): string[] {
+  return Object.keys(modes).filter((entity) => wanted.includes(modes[entity]!));
+}
+
+/**
+ * Computes the writes and the report of a complete sync result. The download's staged objects
+ * become the writes: `download.upserted` is taken over (changed in place), not copied.
+ */
 export function applySyncResult({ objects, inflight, download, modes }: ApplyInput): AppliedSync {
-  const before = new Map(objects.map((object) => [objectKey(object.entity, object.id), object]));
-  const after = new Map<string, LocalObject | null>();
-  const get = (key: string) => (after.has(key) ? after.get(key) : before.get(key)) ?? null;
+  /** The objects this sync writes (null: removes), by key: the downloaded ones, then what applying adds. */
+  const writes: Map<string, LocalObject | null> = download.upserted;
+  /** Keys written that the download did not bring. */
+  const added = new Set<string>();
+  const downloaded = (key: string) => writes.has(key) && !added.has(key);
+  const write = (key: string, object: LocalObject | null) => {
+    if (!writes.has(key)) added.add(key);
+    writes.set(key, object);
+  };
+  const before = (key: string, object: ObjectKey) => objects.object(object.entity, object.id, key) ?? null;
+  const get = (key: string, object: ObjectKey) => {
+    const written = writes.get(key);
+    return written !== undefined ? written : before(key, object);
+  };
   const removed: RemovedObject[] = [];
   const remove = (key: string, object: ObjectKey, reason: RemovalReason) => {
-    if (get(key) === null) return;
-    after.set(key, null);
+    if (get(key, object) === null) return;
+    // An object this sync would have added is simply not added.
+    if (before(key, object) === null) writes.delete(key);
+    else write(key, null);
     removed.push({ entity: object.entity, id: object.id, reason });
   };
 
@@ -83,61 +108,65 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
   const outcomeByKey = new Map(download.outcomes.map((outcome) => [objectKey(outcome.entity, outcome.id), outcome]));
   const failed = (key: string) => outcomeByKey.get(key)?.status === 'FAILED';
 
-  const downloaded = new Set<string>();
-  for (const { entity, id, state } of download.upserted) {
-    const key = objectKey(entity, id);
-    const current = get(key);
-    // R15 ONLINE: read through the server, never stored (a selective sync may still name one).
-    if (current === null && modes[entity] === 'ONLINE') continue;
+  for (const [key, staged] of writes) {
+    // Only the downloaded objects are in the map yet.
+    const object = staged as LocalObject;
+    const current = before(key, object);
+    if (current === null) {
+      // R15 ONLINE: read through the server, never stored (a selective sync may still name one).
+      if (modes[object.entity] === 'ONLINE') writes.delete(key);
+      continue;
+    }
     const change = sent.get(key)?.change;
-    downloaded.add(key);
-    after.set(
-      key,
-      current === null
-        ? { entity, id, synced: state, pending: null, draft: null }
-        : { ...current, synced: state, pending: change ? remainingChange(current.pending, change, state) : current.pending },
-    );
+    const state = object.synced;
+    writes.set(key, { ...current, synced: state, pending: change ? remainingChange(current.pending, change, state) : current.pending });
   }
 
-  for (const key of download.deleted) remove(objectKey(key.entity, key.id), key, 'deleted');
+  for (const [key, object] of download.deleted) remove(key, object, 'deleted');
 
   // Uploaded objects the download did not mention: settle their change from the outcome alone.
   for (const [key, change] of sent) {
-    const current = get(key);
-    if (current === null || downloaded.has(key)) continue;
+    const current = get(key, change);
+    if (current === null || downloaded(key)) continue;
     if (failed(key)) {
-      after.set(key, { ...current, pending: remainingChange(current.pending, change.change, current.synced) });
+      write(key, { ...current, pending: remainingChange(current.pending, change.change, current.synced) });
     } else if (change.change.op === 'DELETE') {
       remove(key, change, 'deleted');
     } else {
       const state = assumedState(current, change, outcomeByKey.get(key), inflight.startedAt);
-      after.set(key, { ...current, synced: state, pending: remainingChange(current.pending, change.change, state) });
+      write(key, { ...current, synced: state, pending: remainingChange(current.pending, change.change, state) });
     }
   }
 
   // R15 NOTHING_CLEAR: upload-only objects leave the device once uploaded. ONLINE objects too:
   // the device only holds one when it was made before the SDK learnt the entity's mode.
   for (const [key, change] of sent) {
-    const current = get(key);
+    const current = get(key, change);
     const mode = modes[change.entity];
     if (current && (mode === 'NOTHING_CLEAR' || mode === 'ONLINE') && current.pending === null && current.draft === null) {
       remove(key, change, 'cleared');
     }
   }
-  for (const [key, object] of before) {
-    const current = get(key);
-    if (current && modes[object.entity] === 'ONLINE' && current.pending === null && current.draft === null) remove(key, object, 'cleared');
+  for (const entity of entitiesIn(modes, ['ONLINE'])) {
+    for (const object of objects.objectsOf(entity)) {
+      const key = objectKey(entity, object.id);
+      const current = get(key, object);
+      if (current && current.pending === null && current.draft === null) remove(key, object, 'cleared');
+    }
   }
 
   // R14 reset: the device's data of downloaded entities becomes the download; pending changes stay.
   // NOTHING_PRESERVE and NEVER objects are the device's own: a reset never touches them.
   if (download.reset && inflight.mode === 'full') {
-    for (const [key, object] of before) {
-      const mode = modes[object.entity];
-      const current = get(key);
-      if (!current || downloaded.has(key) || current.synced === null || current.pending !== null) continue;
-      if (mode === 'ALL' || mode === 'FILTERED') remove(key, object, 'reset');
-      else if (mode === 'NOTHING_CLEAR' && current.draft === null) remove(key, object, 'cleared');
+    for (const entity of entitiesIn(modes, ['ALL', 'FILTERED', 'NOTHING_CLEAR'])) {
+      const mode = modes[entity];
+      for (const object of objects.objectsOf(entity)) {
+        const key = objectKey(entity, object.id);
+        const current = get(key, object);
+        if (!current || downloaded(key) || current.synced === null || current.pending !== null) continue;
+        if (mode !== 'NOTHING_CLEAR') remove(key, object, 'reset');
+        else if (current.draft === null) remove(key, object, 'cleared');
+      }
     }
   }
 
@@ -149,23 +178,13 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
       download.failures.find((f) => f.entity === entity && f.objectId === id) ??
       null;
     const status = outcome ? statusOf[outcome.status] : failure ? 'failed' : 'applied';
-    const state = get(key);
+    const state = get(key, { entity, id });
     return { entity, id, op: change.op, status, version: outcome?.version ?? state?.synced?.version ?? null, failure, removed: state === null };
   });
 
-  const putObjects: LocalObject[] = [];
-  const removeObjects: ObjectKey[] = [];
-  for (const [key, object] of after) {
-    if (object) putObjects.push(object);
-    else {
-      const gone = before.get(key);
-      if (gone) removeObjects.push({ entity: gone.entity, id: gone.id });
-    }
-  }
   return {
     changes: {
-      putObjects,
-      removeObjects,
+      objects: writes,
       putFailures: download.failures,
       meta: { inflight: null, ...(inflight.mode === 'full' ? { checkpoint: download.checkpoint } : {}) },
     },

@@ -1,6 +1,7 @@
 import type { ObjectKey } from './entity-types.ts';
 import type { ChangeSet, DownloadMode, ObjectChange, ObjectRef, SyncEntity } from './generated/graphql.ts';
 import { isNewObject, objectKey, type LocalObject, type PendingChange } from './local-object.ts';
+import type { ObjectSource } from './local-store.ts';
 
 /**
  * The outbox: which committed changes a sync uploads and which objects it asks for, per mode
@@ -52,7 +53,6 @@ export interface SentChange {
   change: PendingChange;
 }
 
-
 /** The wire form of an object's pending change. */
 export function toObjectChange(object: LocalObject): ObjectChange | null {
   const pending = object.pending;
@@ -96,20 +96,15 @@ function uploadable(object: LocalObject, modes: Readonly<Record<string, Download
 }
 
 /** Plans the upload and the selection of a sync from the objects on the device. */
-export function planChangeSet(
-  objects: readonly LocalObject[],
-  request: SyncRequest,
-  modes: Readonly<Record<string, DownloadMode>>,
-): ChangeSetPlan {
+export function planChangeSet(objects: ObjectSource, request: SyncRequest, modes: Readonly<Record<string, DownloadMode>>): ChangeSetPlan {
   if (request.mode !== 'selected') {
-    const changed = objects.filter((object) => uploadable(object, modes));
+    const changed = [...objects.pendingObjects()].filter((object) => uploadable(object, modes));
     return {
       changes: changed.map(toObjectChange).filter((change) => change !== null),
       selection: request.mode === 'full' ? null : changed.map(({ entity, id }) => ({ entity: entity as SyncEntity, id })),
       skipped: [],
     };
   }
-  const byKey = new Map(objects.map((object) => [objectKey(object.entity, object.id), object]));
   const changes: ObjectChange[] = [];
   const selection: ObjectRef[] = [];
   const skipped: ObjectKey[] = [];
@@ -118,7 +113,7 @@ export function planChangeSet(
     const key = objectKey(entity, id);
     if (seen.has(key)) continue;
     seen.add(key);
-    const object = byKey.get(key);
+    const object = objects.object(entity, id);
     if (object && isNewObject(object)) {
       skipped.push({ entity, id });
       continue;

@@ -72,13 +72,13 @@ function wantedContents(download: StagedDownload, { store, modes, fileEntities }
     listed.add(objectKey(file.entity, file.id));
     if (modes[file.entity] !== 'ONLINE') want(file.contentHash, file.url, file.size, { entity: file.entity, id: file.id });
   }
-  const deleted = new Set(download.deleted.map(({ entity, id }) => objectKey(entity, id)));
-  for (const object of store.allObjects()) {
-    const key = objectKey(object.entity, object.id);
-    const hash = object.synced?.values.contentHash;
-    if (!fileEntities.has(object.entity) || typeof hash !== 'string' || listed.has(key) || deleted.has(key)) continue;
-    const size = object.synced?.values.size;
-    want(hash, null, typeof size === 'number' ? size : 0, { entity: object.entity, id: object.id });
+  for (const { hash, objects } of store.missingContents()) {
+    for (const object of objects) {
+      const key = objectKey(object.entity, object.id);
+      if (!fileEntities.has(object.entity) || object.synced?.contentHash !== hash || listed.has(key) || download.deleted.has(key)) continue;
+      const size = object.synced.size;
+      want(hash, null, typeof size === 'number' ? size : 0, { entity: object.entity, id: object.id });
+    }
   }
   return [...byHash.values()];
 }

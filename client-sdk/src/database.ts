@@ -122,10 +122,7 @@ export class SyncDatabase<M extends EntityTypeMap> {
 
   /** Objects with committed changes not yet uploaded. */
   unsynchronizedObjects(): ObjectKey<EntityName<M>>[] {
-    return this.store
-      .allObjects()
-      .filter((object) => object.pending !== null)
-      .map(({ entity, id }) => ({ entity: entity as EntityName<M>, id }));
+    return [...this.store.pendingObjects()].map(({ entity, id }) => ({ entity: entity as EntityName<M>, id }));
   }
 
   /**

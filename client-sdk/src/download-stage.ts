@@ -1,19 +1,14 @@
 import type { ObjectKey } from './entity-types.ts';
-import { objectKey, type ServerState } from './local-object.ts';
+import { objectKey, syncedObject, type LocalObject } from './local-object.ts';
 import type { FailureRecord } from './local-store.ts';
 import type { SyncResultData } from './transport.ts';
 
 /**
  * A download staged in memory until it is complete. A paged download (`hasMore`) collects all
  * of its pages here and is applied at once, so a failure midway leaves the device unchanged (R17).
+ * Downloaded objects are staged once, in the shape the device stores them: the server's object
+ * itself, frozen, is the record's server state (no copy per object).
  */
-
-/** One downloaded object, as the device stores it. */
-export interface DownloadedObject {
-  entity: string;
-  id: string;
-  state: ServerState;
-}
 
 export type ChangeOutcomeData = SyncResultData['outcomes'][number];
 export type FileUrlData = SyncResultData['files'][number];
@@ -29,24 +24,22 @@ export interface StagedDownload {
   nextPage: string | null;
   /** Objects staged so far (upserts and deletes). */
   stagedObjects: number;
-  /** Filled when `complete`. */
-  upserted: DownloadedObject[];
-  /** Filled when `complete`. */
-  deleted: ObjectKey[];
+  /**
+   * Filled when `complete`: the downloaded objects by `objectKey`, as records with no local
+   * changes. `applySyncResult` takes the map over as the sync's writes (read its size before).
+   */
+  upserted: Map<string, LocalObject>;
+  /** Filled when `complete`: the objects to remove, by `objectKey`. */
+  deleted: ReadonlyMap<string, ObjectKey>;
   /** Filled when `complete`. */
   files: FileUrlData[];
   failures: FailureRecord[];
   outcomes: ChangeOutcomeData[];
 }
 
-function toDownloaded(object: SyncResultData['upserted'][number]): DownloadedObject {
-  const { __typename: entity, id, version, createdAt, changedAt, ...values } = object;
-  return { entity, id, state: { version, createdAt, changedAt, values } };
-}
-
 /** The objects of a download being staged, by key; a Map keeps arrival order and re-inserting moves a key last. */
 interface Staging {
-  upserts: Map<string, DownloadedObject>;
+  upserts: Map<string, LocalObject>;
   deletes: Map<string, ObjectKey>;
   files: Map<string, FileUrlData>;
 }
@@ -54,31 +47,38 @@ interface Staging {
 /** The staging behind each incomplete stage: pages are merged in O(page), not O(all so far). */
 const stagings = new WeakMap<StagedDownload, Staging>();
 
+
 /**
  * Stages a page; the first page starts the stage. A later page's objects replace what earlier
  * pages said about the same objects: later pages are read later, so they hold the newer state.
- * Upload outcomes and failure records come with the first page only. The lists of a stage are
- * filled once its last page is in; until then `stagedObjects` counts what is staged.
+ * Upload outcomes and failure records come with the first page only. The maps of a stage are
+ * filled once its last page is in; until then `stagedObjects` counts what is staged. The page's
+ * objects are kept and frozen, not copied.
  */
 export function stagePage(stage: StagedDownload | null, page: SyncResultData): StagedDownload {
   const staging: Staging = (stage && stagings.get(stage)) ?? { upserts: new Map(), deletes: new Map(), files: new Map() };
+  const { upserts, deletes, files } = staging;
+  // Only a later page can repeat what is staged (the first one is merged into nothing).
+  const merging = upserts.size + deletes.size > 0;
   for (const object of page.upserted) {
     const key = objectKey(object.__typename, object.id);
-    staging.deletes.delete(key);
-    staging.upserts.delete(key);
-    staging.upserts.set(key, toDownloaded(object));
+    if (merging) {
+      deletes.delete(key);
+      upserts.delete(key);
+    }
+    upserts.set(key, syncedObject(object));
   }
   for (const { entity, id } of page.deleted) {
     const key = objectKey(entity, id);
-    staging.upserts.delete(key);
-    staging.files.delete(key);
-    staging.deletes.delete(key);
-    staging.deletes.set(key, { entity, id });
+    upserts.delete(key);
+    files.delete(key);
+    deletes.delete(key);
+    deletes.set(key, { entity, id });
   }
   for (const file of page.files) {
     const key = objectKey(file.entity, file.id);
-    staging.files.delete(key);
-    staging.files.set(key, file);
+    files.delete(key);
+    files.set(key, file);
   }
   const complete = !page.hasMore;
   const next: StagedDownload = {
@@ -88,10 +88,10 @@ export function stagePage(stage: StagedDownload | null, page: SyncResultData): S
     replayed: stage?.replayed ?? page.replayed,
     complete,
     nextPage: page.nextPage,
-    stagedObjects: staging.upserts.size + staging.deletes.size,
-    upserted: complete ? [...staging.upserts.values()] : [],
-    deleted: complete ? [...staging.deletes.values()] : [],
-    files: complete ? [...staging.files.values()] : [],
+    stagedObjects: upserts.size + deletes.size,
+    upserted: complete ? upserts : new Map(),
+    deleted: complete ? deletes : new Map(),
+    files: complete ? [...files.values()] : [],
     failures: stage?.failures ?? [...page.failures],
     outcomes: stage?.outcomes ?? [...page.outcomes],
   };

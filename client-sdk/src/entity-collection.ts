@@ -68,17 +68,21 @@ export interface CollectionEvent {
   ids: readonly string[];
 }
 
-/** Builds what the app sees of an object. */
+/** Builds what the app sees of an object: its own copy, which it may change. */
 export function toView<M extends EntityTypeMap, E extends EntityName<M>>(object: LocalObject, metadata: EntityMetadata): EntityView<M, E> {
+  const { synced, pending, draft } = object;
+  const changed = pending !== null && pending.op !== 'DELETE' ? pending.values : null;
   const view: Record<string, unknown> = {};
-  for (const field of metadata.fields) view[field] = null;
-  Object.assign(view, currentValues(object), {
-    id: object.id,
-    version: object.synced?.version ?? null,
-    createdAt: object.synced?.createdAt ?? null,
-    changedAt: object.synced?.changedAt ?? null,
-    $status: objectStatus(object),
-  });
+  for (const field of metadata.fields) {
+    const value = draft !== null && field in draft ? draft[field] : changed !== null && field in changed ? changed[field] : synced?.[field];
+    // The device's values are frozen and shared: JSON values are handed out as copies.
+    view[field] = typeof value === 'object' && value !== null ? structuredClone(value) : (value ?? null);
+  }
+  view.id = object.id;
+  view.version = synced?.version ?? null;
+  view.createdAt = synced?.createdAt ?? null;
+  view.changedAt = synced?.changedAt ?? null;
+  view.$status = objectStatus(object);
   return view as EntityView<M, E>;
 }
 
@@ -222,10 +226,7 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
 
   /** Calls `listener` after objects of this entity change, locally or by a sync. */
   subscribe(listener: (event: CollectionEvent) => void): () => void {
-    return this.store.subscribe((event) => {
-      const ids = event.objects.filter((key) => key.entity === this.name).map((key) => key.id);
-      if (ids.length > 0) listener({ source: event.source, ids });
-    });
+    return this.store.subscribeEntity(this.name, listener);
   }
 
   /**
@@ -279,9 +280,9 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
   ): Promise<EntityView<M, E> | undefined> {
     return this.store.transact('local', () => {
       const next = change((key) => this.store.object(this.name, key));
-      const changes = next === null ? { removeObjects: [{ entity: this.name, id }] } : { putObjects: [next] };
+      const objects = new Map([[objectKey(this.name, id), next]]);
       const putContents = content && next !== null && !this.store.hasContent(content.write.hash) ? [content.write] : [];
-      return { changes: { ...changes, putContents }, result: next === null ? undefined : toView<M, E>(next, this.metadata) };
+      return { changes: { objects, putContents }, result: next === null ? undefined : toView<M, E>(next, this.metadata) };
     });
   }
 

@@ -2,7 +2,7 @@ import type { EntityMetadata, EntityName, EntityTypeMap } from './entity-types.t
 import type { InFlightSync } from './change-set.ts';
 import { decodeChanges } from './change-set.ts';
 import type { FailureRecord } from './local-store.ts';
-import { committedValues, currentValues, type LocalObject } from './local-object.ts';
+import type { LocalObject } from './local-object.ts';
 
 /**
  * File contents on the device (F1): what a file entity is, how content is turned into bytes and
@@ -67,24 +67,42 @@ function hashOf(values: Readonly<Record<string, unknown>> | null | undefined): s
   return typeof hash === 'string' ? hash : null;
 }
 
+/** The content hash of the committed values: a committed change's, else the server state's. */
+function committedHash(object: LocalObject): string | null {
+  const pending = object.pending;
+  return pending !== null && pending.op !== 'DELETE' && 'contentHash' in pending.values ? hashOf(pending.values) : hashOf(object.synced);
+}
+
 /** The content hash an object shows the app (uncommitted edits included), if any. */
 export function currentHash(object: LocalObject): string | null {
-  return hashOf(currentValues(object));
+  const draft = object.draft;
+  return draft !== null && 'contentHash' in draft ? hashOf(draft) : committedHash(object);
+}
+
+const noHashes: readonly string[] = [];
+
+/**
+ * The contents an object needs kept on the device: those of its server state, its committed values
+ * and its current values (at most three hashes; usually none).
+ */
+export function contentHashesOf(object: LocalObject | null | undefined): readonly string[] {
+  if (!object) return noHashes;
+  const synced = hashOf(object.synced);
+  // Most objects have no local changes (every object a download brings).
+  if (object.pending === null && object.draft === null) return synced === null ? noHashes : [synced];
+  const committed = committedHash(object);
+  const current = currentHash(object);
+  if (synced === null && committed === null && current === null) return noHashes;
+  return [...new Set([synced, committed, current])].filter((hash) => hash !== null);
 }
 
 /**
- * The contents the device still needs: those of its objects (server state, committed and
- * uncommitted values), of an upload in flight (it may be resent) and of failure records (what was
- * sent must not be lost, R12). Every other stored content can go.
+ * The contents needed by something other than objects: an upload in flight (it may be resent)
+ * and failure records (what was sent must not be lost, R12).
  */
-export function referencedContents(objects: readonly LocalObject[], inflight: InFlightSync | undefined, failures: readonly FailureRecord[]): Set<string> {
+export function contentsOfUploadsAndFailures(inflight: InFlightSync | undefined, failures: Iterable<FailureRecord>): Set<string> {
   const hashes = new Set<string>();
   const add = (hash: string | null) => hash !== null && hashes.add(hash);
-  for (const object of objects) {
-    add(hashOf(object.synced?.values));
-    add(hashOf(committedValues(object)));
-    add(currentHash(object));
-  }
   if (inflight) for (const { change } of decodeChanges(inflight.input).values()) add(change.op === 'DELETE' ? null : hashOf(change.values));
   for (const failure of failures) {
     const content = failure.content as { values?: Record<string, unknown> } | null;

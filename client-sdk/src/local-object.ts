@@ -1,19 +1,52 @@
-import type { AttributeValue, AttributeValues, EntityMetadata, ObjectStatus, PendingOp } from './entity-types.ts';
+import type { AttributeValue, AttributeValues, EntityMetadata, ObjectKey, ObjectStatus, PendingOp } from './entity-types.ts';
 import { InvalidChangeError } from './errors.ts';
+import { deepFreeze } from './frozen.ts';
 
 /**
  * One object on the device and its change tracking, as pure functions over plain (persistable)
  * records. Modelled on Mendix: an object has its last-synced server state, committed changes that
  * wait for upload, and uncommitted edits that only the app sees until it commits them (R2).
+ * Records are deeply frozen once the store keeps them: every change makes a new record, and
+ * unchanged parts (above all the server state) are shared, never copied.
  */
 
-/** The object as the server last sent it. */
+/**
+ * The object as the server last sent it: a `SyncObject` with its `__typename`, the system fields
+ * and every attribute (server-only and calculated ones included), kept as it arrived. Read an
+ * attribute as `state[name]`: attribute names never clash with the system fields.
+ */
 export interface ServerState {
+  readonly __typename: string;
+  readonly id: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly changedAt: string;
+  readonly [field: string]: AttributeValue | undefined;
+}
+
+/** The fields of a server state that are not attributes. */
+const SERVER_FIELDS: ReadonlySet<string> = new Set(['__typename', 'id', 'version', 'createdAt', 'changedAt']);
+
+/** The system fields of a server state. */
+export interface ServerStamp {
   version: number;
   createdAt: string;
   changedAt: string;
-  /** Every non-system field, including server-only and calculated ones. */
-  values: AttributeValues;
+}
+
+/** A server state of an object, frozen. */
+export function serverState(entity: string, id: string, stamp: ServerStamp, values: AttributeValues): ServerState {
+  const { version, createdAt, changedAt } = stamp;
+  return deepFreeze({ ...values, __typename: entity, id, version, createdAt, changedAt });
+}
+
+/** The attribute values of a server state, without its system fields (a new object). */
+export function serverValues(state: ServerState): AttributeValues {
+  const values: AttributeValues = {};
+  for (const name in state) {
+    if (!SERVER_FIELDS.has(name)) values[name] = state[name] ?? null;
+  }
+  return values;
 }
 
 /** A committed change that waits for upload. UPDATE keeps R5's base values of what it changed. */
@@ -24,19 +57,33 @@ export type PendingChange =
 
 /** The persisted record of one object. */
 export interface LocalObject {
-  entity: string;
-  id: string;
+  readonly entity: string;
+  readonly id: string;
   /** Last-synced server state; null when the server has never sent this object. */
-  synced: ServerState | null;
+  readonly synced: ServerState | null;
   /** Committed change waiting for upload (R2: only this is uploaded). */
-  pending: PendingChange | null;
+  readonly pending: PendingChange | null;
   /** Uncommitted edits; for a new object never committed, all of its values. */
-  draft: AttributeValues | null;
+  readonly draft: AttributeValues | null;
 }
 
 /** The storage key of an object. */
 export function objectKey(entity: string, id: string): string {
   return `${entity}:${id}`;
+}
+
+/** The entity and id of a storage key (entity names are GraphQL names: they have no colon). */
+export function parseObjectKey(key: string): ObjectKey {
+  const colon = key.indexOf(':');
+  return { entity: key.slice(0, colon), id: key.slice(colon + 1) };
+}
+
+/**
+ * The record of an object as the server sent it, with no local changes. The state is kept, not
+ * copied: it is frozen in place, so the caller must not change it afterwards.
+ */
+export function syncedObject(state: ServerState): LocalObject {
+  return Object.freeze({ entity: state.__typename, id: state.id, synced: deepFreeze(state), pending: null, draft: null });
 }
 
 /** Structural equality of attribute values (scalars, and JSON for `JSON` attributes). */
@@ -55,7 +102,8 @@ export function checkWritable(entity: string, metadata: EntityMetadata, values: 
     if (!metadata.writable.includes(name)) {
       throw new InvalidChangeError(`${entity}.${name} is not an attribute the device may write`);
     }
-    checked[name] = value as AttributeValue;
+    // Copied, so that the app changing its object later does not change the device's data.
+    checked[name] = typeof value === 'object' && value !== null ? (structuredClone(value) as AttributeValue) : (value as AttributeValue);
   }
   return checked;
 }
@@ -79,7 +127,7 @@ export function isDeleted(object: LocalObject): boolean {
 export function committedValues(object: LocalObject): AttributeValues {
   const pending = object.pending;
   const changed = pending && pending.op !== 'DELETE' ? pending.values : {};
-  return { ...(object.synced?.values ?? {}), ...changed };
+  return { ...(object.synced ? serverValues(object.synced) : {}), ...changed };
 }
 
 /** What the app sees: committed values plus uncommitted edits. */
@@ -114,7 +162,7 @@ export function commitObject(object: LocalObject): LocalObject {
   const values: AttributeValues = { ...(pending?.values ?? {}) };
   const base: AttributeValues = { ...(pending?.op === 'UPDATE' ? pending.base : {}) };
   for (const [name, value] of Object.entries(draft)) {
-    const synced = object.synced.values[name] ?? null;
+    const synced = object.synced[name] ?? null;
     if (sameValue(value, synced)) {
       delete values[name];
       delete base[name];
@@ -170,7 +218,7 @@ export function remainingChange(current: PendingChange | null, sent: PendingChan
     if (wasSent && sameValue(sent.values[name], value)) continue;
     values[name] = value;
     // An attribute sent and changed again compares against what the server now has.
-    base[name] = (wasSent ? server?.values[name] : previousBase[name]) ?? server?.values[name] ?? null;
+    base[name] = (wasSent ? server?.[name] : previousBase[name]) ?? server?.[name] ?? null;
   }
   if (Object.keys(values).length === 0) return null;
   if (server === null && current.op === 'CREATE') return { op: 'CREATE', values: current.values };

@@ -1,15 +1,20 @@
 import type { InFlightSync } from './change-set.ts';
-import type { ObjectKey } from './entity-types.ts';
+import { ContentIndex } from './content-index.ts';
+import type { AttributeValues, ObjectKey } from './entity-types.ts';
 import { DatabaseClosedError } from './errors.ts';
+import { contentHashesOf } from './file-content.ts';
+import { deepFreeze } from './frozen.ts';
 import type { DownloadMode, SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
-import { objectKey, type LocalObject } from './local-object.ts';
+import { objectKey, parseObjectKey, serverState, type LocalObject, type ServerStamp } from './local-object.ts';
 import { CONTENTS_STORE, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
 
 /**
  * The device's working set in memory, persisted through a storage adapter. Every change goes
  * through `transact`, which runs one at a time: compute from the current state, persist the
  * resulting writes atomically, then make them visible and notify subscribers. So memory only
- * ever shows persisted state, and a sync result and an app edit can never interleave.
+ * ever shows persisted state, and a sync result and an app edit can never interleave. The store
+ * keeps indexes (objects per entity, pending changes, file content references) so that a sync
+ * costs what it touches, not what the device holds.
  */
 
 /** A failure record as the server reported it (R13), including the content that was sent. */
@@ -39,8 +44,8 @@ export interface ContentWrite {
 
 /** The writes of one transaction. */
 export interface StoreChanges {
-  putObjects?: readonly LocalObject[];
-  removeObjects?: readonly ObjectKey[];
+  /** Objects to put (their new record) or remove (null), by `objectKey`. */
+  objects?: ReadonlyMap<string, LocalObject | null>;
   putFailures?: readonly FailureRecord[];
   removeFailures?: readonly string[];
   putContents?: readonly ContentWrite[];
@@ -56,47 +61,100 @@ export type ChangeSource = 'local' | 'sync';
 /** What subscribers are told after a transaction. */
 export interface StoreEvent {
   source: ChangeSource;
-  /** The objects that were written or removed. */
-  objects: readonly ObjectKey[];
+  /** The objects that were written or removed (listed when first read). */
+  readonly objects: readonly ObjectKey[];
   /** True when failure records changed. */
   failures: boolean;
 }
 
 export type StoreListener = (event: StoreEvent) => void;
 
-export const STORAGE_FORMAT = 1;
+/** What a subscriber of one entity is told: the ids of its objects that were written or removed. */
+export type EntityListener = (event: { source: ChangeSource; ids: readonly string[] }) => void;
 
-export class LocalStore {
-  private readonly objects = new Map<string, LocalObject>();
+/** Read access to the objects on the device, without copying them all. */
+export interface ObjectSource {
+  /** The object, if on the device; `key` is its `objectKey`, for a caller that has it already. */
+  object(entity: string, id: string, key?: string): LocalObject | undefined;
+  /** The objects of one entity, in insertion order. */
+  objectsOf(entity: string): Iterable<LocalObject>;
+  /** The objects with a committed change waiting for upload, in the order they got it. */
+  pendingObjects(): Iterable<LocalObject>;
+}
+
+/**
+ * 2: an object's server state is the server's object as received (`__typename`, system fields
+ * and attributes side by side); 1 kept the attributes apart, in `values`.
+ */
+export const STORAGE_FORMAT = 2;
+
+/** A server state as format 1 stored it. */
+interface Format1State extends ServerStamp {
+  values: AttributeValues;
+}
+
+/** The record as this format keeps it, or null when it already is. */
+function upgraded(object: LocalObject): LocalObject | null {
+  const synced: unknown = object.synced;
+  if (synced === null || typeof synced !== 'object' || '__typename' in synced) return null;
+  const old = synced as Format1State;
+  return { ...object, synced: serverState(object.entity, object.id, old, old.values) };
+}
+
+type Subscription = { entity: null; listener: StoreListener } | { entity: string; listener: EntityListener };
+
+export class LocalStore implements ObjectSource {
+  /** Per entity, its objects by `objectKey`. */
+  private readonly objects = new Map<string, Map<string, LocalObject>>();
+  /** The objects with a pending change, by `objectKey`. */
+  private readonly pending = new Map<string, LocalObject>();
   private readonly failureRecords = new Map<string, FailureRecord>();
   private readonly metadata = new Map<string, unknown>();
-  /** The hashes of the stored file contents; their bytes stay in storage until read. */
-  private readonly contents = new Set<string>();
-  private readonly listeners = new Set<StoreListener>();
+  /** The stored file contents (their bytes stay in storage until read) and who refers to them. */
+  private readonly contents = new ContentIndex();
+  private readonly subscriptions = new Set<Subscription>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(private readonly storage: StorageAdapter) {}
 
-  /** Loads everything the adapter holds. */
+  /** Loads everything the adapter holds, upgrading records of an older format. */
   static async open(storage: StorageAdapter): Promise<LocalStore> {
     const store = new LocalStore(storage);
     const snapshot = await storage.load();
-    for (const [key, value] of snapshot.objects) store.objects.set(key, value as LocalObject);
+    const upgrades = new Map<string, LocalObject>();
+    for (const hash of await storage.contentKeys()) store.contents.contentStored(hash);
+    for (const [key, value] of snapshot.objects) {
+      const stored = value as LocalObject;
+      const object = upgraded(stored);
+      if (object) upgrades.set(key, object);
+      store.putInMemory(key, deepFreeze(object ?? stored));
+    }
     for (const [key, value] of snapshot.failures) store.failureRecords.set(key, value as FailureRecord);
     for (const [key, value] of snapshot.meta) store.metadata.set(key, value);
-    for (const hash of await storage.contentKeys()) store.contents.add(hash);
+    const format = store.meta('format');
+    if (upgrades.size > 0 || (format !== undefined && format < STORAGE_FORMAT)) {
+      await store.transact('local', () => ({ changes: { objects: upgrades, meta: { format: STORAGE_FORMAT } }, result: undefined }));
+    }
     return store;
   }
 
-  object(entity: string, id: string): LocalObject | undefined {
-    return this.objects.get(objectKey(entity, id));
+  object(entity: string, id: string, key = objectKey(entity, id)): LocalObject | undefined {
+    return this.objects.get(entity)?.get(key);
   }
 
-  /** All objects, or those of one entity, in insertion order. */
+  objectsOf(entity: string): Iterable<LocalObject> {
+    return this.objects.get(entity)?.values() ?? [];
+  }
+
+  pendingObjects(): Iterable<LocalObject> {
+    return this.pending.values();
+  }
+
+  /** All objects, or those of one entity, in insertion order (per entity). */
   allObjects(entity?: string): LocalObject[] {
-    const all = [...this.objects.values()];
-    return entity === undefined ? all : all.filter((object) => object.entity === entity);
+    if (entity !== undefined) return [...this.objectsOf(entity)];
+    return [...this.objects.values()].flatMap((objects) => [...objects.values()]);
   }
 
   failure(id: string): FailureRecord | undefined {
@@ -112,15 +170,39 @@ export class LocalStore {
     return this.contents.has(hash);
   }
 
-  /** The hashes of every stored content. */
-  contentHashes(): string[] {
-    return [...this.contents];
-  }
-
   /** The bytes of a stored content, or null. */
   async readContent(hash: string): Promise<Uint8Array<ArrayBuffer> | null> {
     if (this.closed) throw new DatabaseClosedError();
     return this.contents.has(hash) ? this.storage.readContent(hash) : null;
+  }
+
+  /**
+   * The stored contents that no object will refer to once `objects` are written (an upload in
+   * flight or a failure record may still need them: the caller's to check). Costs what is written.
+   */
+  contentsFreedBy(objects: ReadonlyMap<string, LocalObject | null>): Set<string> {
+    if (!this.contents.storesAny()) return new Set();
+    const delta = new Map<string, number>();
+    const count = (hashes: readonly string[], by: number) => {
+      for (const hash of hashes) delta.set(hash, (delta.get(hash) ?? 0) + by);
+    };
+    for (const [key, next] of objects) {
+      const { entity, id } = next ?? parseObjectKey(key);
+      count(contentHashesOf(this.object(entity, id, key)), -1);
+      count(contentHashesOf(next), 1);
+    }
+    return this.contents.unreferencedAfter(delta);
+  }
+
+  /** The contents objects refer to that are not stored, each with those objects. */
+  *missingContents(): IterableIterator<{ hash: string; objects: LocalObject[] }> {
+    for (const [hash, keys] of this.contents.missingContents()) {
+      const objects = [...keys].flatMap((key) => {
+        const { entity, id } = parseObjectKey(key);
+        return this.object(entity, id, key) ?? [];
+      });
+      yield { hash, objects };
+    }
   }
 
   meta<K extends keyof StoreMeta>(name: K): StoreMeta[K] | undefined {
@@ -130,12 +212,13 @@ export class LocalStore {
   /**
    * Runs `compute` against the current state once every earlier transaction is done, persists
    * its changes in one atomic write, then applies them to memory and notifies subscribers. When
-   * the write fails, nothing changes and the error is thrown.
+   * the write fails, nothing changes and the error is thrown. The objects written are frozen.
    */
   transact<T>(source: ChangeSource, compute: () => { changes: StoreChanges; result: T }): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.closed) throw new DatabaseClosedError();
       const { changes, result } = compute();
+      for (const object of changes.objects?.values() ?? []) deepFreeze(object);
       await this.storage.write(toWrites(changes));
       this.applyInMemory(changes);
       this.notify(source, changes);
@@ -146,43 +229,89 @@ export class LocalStore {
     return next;
   }
 
+  /** Calls `listener` after every transaction that changed objects or failure records. */
   subscribe(listener: StoreListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription: Subscription = { entity: null, listener };
+    this.subscriptions.add(subscription);
+    return () => this.subscriptions.delete(subscription);
+  }
+
+  /** Calls `listener` after every transaction that changed objects of `entity`. */
+  subscribeEntity(entity: string, listener: EntityListener): () => void {
+    const subscription: Subscription = { entity, listener };
+    this.subscriptions.add(subscription);
+    return () => this.subscriptions.delete(subscription);
   }
 
   /** Waits for pending transactions, then releases the adapter. */
   async close(): Promise<void> {
     await this.queue;
     this.closed = true;
-    this.listeners.clear();
+    this.subscriptions.clear();
     await this.storage.close();
   }
 
+  /** Puts (or removes: null) one object in memory and keeps the indexes up to date. */
+  private putInMemory(key: string, next: LocalObject | null): void {
+    const { entity } = next ?? parseObjectKey(key);
+    let objects = this.objects.get(entity);
+    // The previous record matters to the indexes only when it may have been pending or referred to contents.
+    const previous = this.pending.size > 0 || this.contents.hasReferences() ? objects?.get(key) : undefined;
+    if (next !== null) {
+      if (!objects) this.objects.set(entity, (objects = new Map()));
+      objects.set(key, next);
+    } else objects?.delete(key);
+    if (next?.pending) this.pending.set(key, next);
+    else if (previous?.pending) this.pending.delete(key);
+    this.contents.objectChanged(key, previous, next);
+  }
+
   private applyInMemory(changes: StoreChanges): void {
-    for (const { entity, id } of changes.removeObjects ?? []) this.objects.delete(objectKey(entity, id));
-    for (const object of changes.putObjects ?? []) this.objects.set(objectKey(object.entity, object.id), object);
+    for (const [key, object] of changes.objects ?? []) this.putInMemory(key, object);
     for (const id of changes.removeFailures ?? []) this.failureRecords.delete(id);
     for (const failure of changes.putFailures ?? []) this.failureRecords.set(failure.id, failure);
-    for (const hash of changes.removeContents ?? []) this.contents.delete(hash);
-    for (const { hash } of changes.putContents ?? []) this.contents.add(hash);
+    for (const hash of changes.removeContents ?? []) this.contents.contentRemoved(hash);
+    for (const { hash } of changes.putContents ?? []) this.contents.contentStored(hash);
     for (const [name, value] of Object.entries(changes.meta ?? {})) {
       if (value === null) this.metadata.delete(name);
       else if (value !== undefined) this.metadata.set(name, value);
     }
   }
 
+  /** Tells subscribers; lists of keys and ids are built only for those who listen. */
   private notify(source: ChangeSource, changes: StoreChanges): void {
-    const objects = [
-      ...(changes.removeObjects ?? []),
-      ...(changes.putObjects ?? []).map(({ entity, id }) => ({ entity, id })),
-    ];
+    const written = changes.objects ?? new Map<string, LocalObject | null>();
     const failures = (changes.putFailures?.length ?? 0) + (changes.removeFailures?.length ?? 0) > 0;
-    if (objects.length === 0 && !failures) return;
-    for (const listener of [...this.listeners]) {
+    if ((written.size === 0 && !failures) || this.subscriptions.size === 0) return;
+    let keys: ObjectKey[] | null = null;
+    const objectKeys = () => (keys ??= [...written].map(([key, object]) => (object ? { entity: object.entity, id: object.id } : parseObjectKey(key))));
+    const event: StoreEvent = {
+      source,
+      get objects() {
+        return objectKeys();
+      },
+      failures,
+    };
+    let idsByEntity: Map<string, string[]> | null = null;
+    const idsOf = (entity: string) => {
+      if (!idsByEntity) {
+        idsByEntity = new Map();
+        for (const { entity: of, id } of objectKeys()) {
+          const ids = idsByEntity.get(of);
+          if (ids) ids.push(id);
+          else idsByEntity.set(of, [id]);
+        }
+      }
+      return idsByEntity.get(entity) ?? [];
+    };
+    for (const subscription of [...this.subscriptions]) {
       // A failing listener must not break the database or the other listeners.
       try {
-        listener({ source, objects, failures });
+        if (subscription.entity === null) subscription.listener(event);
+        else {
+          const ids = idsOf(subscription.entity);
+          if (ids.length > 0) subscription.listener({ source, ids });
+        }
       } catch (error) {
         console.error('offline-sync: a change listener threw', error);
       }
@@ -192,11 +321,8 @@ export class LocalStore {
 
 function toWrites(changes: StoreChanges): StorageWrite[] {
   const writes: StorageWrite[] = [];
-  for (const { entity, id } of changes.removeObjects ?? []) {
-    writes.push({ store: 'objects', key: objectKey(entity, id), delete: true });
-  }
-  for (const object of changes.putObjects ?? []) {
-    writes.push({ store: 'objects', key: objectKey(object.entity, object.id), value: object });
+  for (const [key, object] of changes.objects ?? []) {
+    writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
   }
   for (const id of changes.removeFailures ?? []) writes.push({ store: 'failures', key: id, delete: true });
   for (const failure of changes.putFailures ?? []) writes.push({ store: 'failures', key: failure.id, value: failure });

@@ -8,8 +8,7 @@ import type { ObjectKey } from './entity-types.ts';
 import type { Clock, IdGenerator } from './environment.ts';
 import { SimultaneousSynchronizationError, SyncRequestError, SyncSdkError } from './errors.ts';
 import type { DownloadMode, ObjectRef } from './generated/graphql.ts';
-import { referencedContents } from './file-content.ts';
-import { objectKey, type LocalObject } from './local-object.ts';
+import { contentsOfUploadsAndFailures } from './file-content.ts';
 import type { FailureRecord, LocalStore, StoreChanges } from './local-store.ts';
 import type { SyncStatusEmitter } from './sync-status.ts';
 import type { SyncResultData, Transport } from './transport.ts';
@@ -108,7 +107,7 @@ export class Synchronizer {
     // Planned and persisted in one transaction (R21: before sending), so that a local edit can
     // never slip between what is planned and what is recorded as in flight.
     const inflight = await store.transact('sync', () => {
-      const plan = planChangeSet(store.allObjects(), request, modes);
+      const plan = planChangeSet(store, request, modes);
       report.skipped = plan.skipped;
       const nothingToDo =
         plan.changes.length === 0 &&
@@ -155,13 +154,14 @@ export class Synchronizer {
     report.contents.uploaded += await this.uploadContentsOf(inflight, fresh);
     const progress = new DownloadProgress(status);
     const first = await this.send(inflight, progress);
-    const download = await this.remainingPages(stagePage(null, first), progress);
+    const download = await this.download(first, progress);
     // Fails like a download page: nothing applied, the upload stays in flight for the next sync.
     const fetched = await downloadContents(download, { store, contents, status, modes, fileEntities: this.fileEntities });
-    const total = download.upserted.length + download.deleted.length;
+    const downloaded = download.upserted.size;
+    const total = downloaded + download.deleted.size;
     status.progress('apply', { done: 0, total }, { done: 0, total: null });
     const applied = await store.transact('sync', () => {
-      const result = applySyncResult({ objects: store.allObjects(), inflight, download, modes });
+      const result = applySyncResult({ objects: store, inflight, download, modes });
       return { changes: withContentCleanup(store, result.changes), result };
     });
     status.progress('apply', { done: total, total }, { done: 0, total: null });
@@ -170,7 +170,7 @@ export class Synchronizer {
     report.reset ||= download.reset && inflight.mode === 'full';
     report.uploaded.push(...applied.outcomes);
     report.removed.push(...applied.removed);
-    report.downloaded += download.upserted.length;
+    report.downloaded += downloaded;
     report.failures.push(...download.failures);
     report.files.push(...download.files);
     report.contents.downloaded += fetched.downloaded;
@@ -230,43 +230,58 @@ export class Synchronizer {
   }
 
   /**
-   * R17: fetches the further pages of a paged download into the stage. When one fails, nothing
-   * is applied and the upload stays in flight whatever the error: the server did apply it, and
-   * the next sync resends it, gets the recorded outcome and a fresh download from the start.
+   * R17: stages the first page and fetches the further ones into the stage. The next page is
+   * asked for as soon as a page's cursor is known, before that page is staged, so that the server
+   * prepares it while the device stages (one request at a time, in order). When one fails, nothing
+   * is applied and the upload stays in flight whatever the error: the server did apply it, and the
+   * next sync resends it, gets the recorded outcome and a fresh download from the start.
    */
-  private async remainingPages(first: StagedDownload, progress: DownloadProgress): Promise<StagedDownload> {
-    let stage = first;
-    progress.staged(stage);
-    while (!stage.complete) {
-      if (!stage.nextPage) throw new SyncRequestError('protocol', 'The server announced more download pages (hasMore) without a nextPage cursor');
-      const page = await this.deps.transport.downloadPage(stage.nextPage, {
-        sending: () => undefined,
-        receiving: (bytes, total) => progress.receiving(bytes, total),
-      });
-      stage = stagePage(stage, page);
-      progress.staged(stage);
+  private async download(first: SyncResultData, progress: DownloadProgress): Promise<StagedDownload> {
+    let stage: StagedDownload | null = null;
+    let page = first;
+    for (;;) {
+      progress.received();
+      const cursor = page.hasMore ? page.nextPage : null;
+      if (page.hasMore && !cursor) throw new SyncRequestError('protocol', 'The server announced more download pages (hasMore) without a nextPage cursor');
+      const next = cursor ? this.fetchPage(cursor, progress) : null;
+      try {
+        stage = stagePage(stage, page);
+        progress.staged(stage);
+      } catch (error) {
+        // No request outlives the sync that made it.
+        await next?.catch(() => undefined);
+        throw error;
+      }
+      if (next === null) return stage;
+      page = await next;
     }
-    return stage;
+  }
+
+  private fetchPage(cursor: string, progress: DownloadProgress): Promise<SyncResultData> {
+    return this.deps.transport.downloadPage(cursor, {
+      sending: () => undefined,
+      receiving: (bytes, total) => progress.receiving(bytes, total),
+    });
   }
 }
 
 /**
  * Adds to a sync's writes the removal of stored file contents that nothing on the device refers
  * to any more after them (deleted objects, replaced contents, resolved failures), and forgets
- * them in the list of contents the server is known to have.
+ * them in the list of contents the server is known to have. Looks at what the sync writes, and
+ * at uploads and failure records, not at every object.
  */
 function withContentCleanup(store: LocalStore, changes: StoreChanges): StoreChanges {
-  const objects = new Map(store.allObjects().map((object) => [objectKey(object.entity, object.id), object]));
-  for (const { entity, id } of changes.removeObjects ?? []) objects.delete(objectKey(entity, id));
-  for (const object of changes.putObjects ?? []) objects.set(objectKey(object.entity, object.id), object);
+  const unreferenced = store.contentsFreedBy(changes.objects ?? new Map());
+  if (unreferenced.size === 0) return changes;
   const failures = new Map(store.allFailures().map((failure) => [failure.id, failure]));
+  for (const id of changes.removeFailures ?? []) failures.delete(id);
   for (const failure of changes.putFailures ?? []) failures.set(failure.id, failure);
   const inflight = changes.meta?.inflight === null ? undefined : (changes.meta?.inflight ?? store.meta('inflight'));
-  const needed = referencedContents([...objects.values()] as LocalObject[], inflight, [...failures.values()]);
-  const removeContents = store.contentHashes().filter((hash) => !needed.has(hash));
-  if (removeContents.length === 0) return changes;
-  const uploaded = (store.meta('uploadedContents') ?? []).filter((hash) => needed.has(hash));
-  return { ...changes, removeContents, meta: { ...changes.meta, uploadedContents: uploaded } };
+  for (const hash of contentsOfUploadsAndFailures(inflight, failures.values())) unreferenced.delete(hash);
+  if (unreferenced.size === 0) return changes;
+  const uploaded = (store.meta('uploadedContents') ?? []).filter((hash) => !unreferenced.has(hash));
+  return { ...changes, removeContents: [...unreferenced], meta: { ...changes.meta, uploadedContents: uploaded } };
 }
 
 /**
@@ -274,6 +289,7 @@ function withContentCleanup(store: LocalStore, changes: StoreChanges): StoreChan
  * known once the last page is in; before, only a single page's Content-Length is.
  */
 class DownloadProgress {
+  /** Bytes of the pages received in full. */
   private bytesBefore = 0;
   private bytes = 0;
   private objects = 0;
@@ -288,10 +304,14 @@ class DownloadProgress {
     this.status.progress('download', { done: this.objects, total: null }, { done: this.bytes, total });
   }
 
-  /** A page is staged. */
-  staged(stage: StagedDownload): void {
+  /** A page is in: the bytes received from now on are the next page's. */
+  received(): void {
     this.pages++;
     this.bytesBefore = this.bytes;
+  }
+
+  /** A page is staged. */
+  staged(stage: StagedDownload): void {
     this.objects = stage.stagedObjects;
     const done = (amount: number) => ({ done: amount, total: stage.complete ? amount : null });
     this.status.progress('download', done(this.objects), done(this.bytes));

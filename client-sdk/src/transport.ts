@@ -59,7 +59,11 @@ export interface RequestProgress {
   receiving(bytes: number, total: number | null): void;
 }
 
-/** The server operations the SDK uses. */
+/**
+ * The server operations the SDK uses. The results of `synchronize` and `downloadPage` are handed
+ * over: the SDK keeps their downloaded objects, frozen, as the device's server state (no copy), so
+ * a transport must not change them afterwards.
+ */
 export interface Transport {
   synchronize(variables: SynchronizeMutationVariables, progress?: RequestProgress): Promise<SyncResultData>;
   /** A further page of a full sync's download (R17), by the previous page's `nextPage`. */

@@ -4,35 +4,62 @@ import { planChangeSet, type InFlightSync, type SyncMode } from '../../client-sd
 import { stagePage, type StagedDownload } from '../../client-sdk/src/download-stage.ts';
 import type { SyncResultData } from '../../client-sdk/src/transport.ts';
 import type { DownloadMode } from '../../client-sdk/src/generated/graphql.ts';
-import { commitObject, createObject, editObject, type LocalObject, type ServerState } from '../../client-sdk/src/local-object.ts';
-import type { FailureRecord } from '../../client-sdk/src/local-store.ts';
+import {
+  commitObject,
+  createObject,
+  editObject,
+  objectKey,
+  parseObjectKey,
+  serverState,
+  syncedObject,
+  type LocalObject,
+} from '../../client-sdk/src/local-object.ts';
+import type { FailureRecord, ObjectSource, StoreChanges } from '../../client-sdk/src/local-store.ts';
 
 /** Unit tests of the outbox (R2, R16) and of merging a sync result into the device (R17, R22, R23). */
 
 const modes: Record<string, DownloadMode> = { Customer: 'ALL', WorkOrder: 'FILTERED', Feedback: 'NOTHING_CLEAR', Note: 'NEVER' };
-const state = (values: Record<string, string | number | null>, version = 1): ServerState => ({
-  version,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  changedAt: '2026-01-02T00:00:00.000Z',
-  values,
-});
-const synced = (entity: string, id: string, values: Record<string, string | number | null>, version = 1): LocalObject => ({
-  entity,
-  id,
-  synced: state(values, version),
-  pending: null,
-  draft: null,
-});
+const synced = (entity: string, id: string, values: Record<string, string | number | null>, version = 1): LocalObject =>
+  syncedObject(serverState(entity, id, { version, createdAt: '2026-01-01T00:00:00.000Z', changedAt: '2026-01-02T00:00:00.000Z' }, values));
 const changed = (object: LocalObject, values: Record<string, string | number | null>) => commitObject(editObject(object, values));
 
+/** The objects of a device, as the store gives them to planning and applying. */
+function sourceOf(objects: readonly LocalObject[]): ObjectSource {
+  return {
+    object: (entity, id) => objects.find((object) => object.entity === entity && object.id === id),
+    objectsOf: (entity) => objects.filter((object) => object.entity === entity),
+    pendingObjects: () => objects.filter((object) => object.pending !== null),
+  };
+}
+
 function inflightFor(objects: LocalObject[], mode: SyncMode, selection?: { entity: string; id: string }[]): InFlightSync {
-  const plan = planChangeSet(objects, mode === 'selected' ? { mode, objects: selection ?? [] } : { mode }, modes);
+  const plan = planChangeSet(sourceOf(objects), mode === 'selected' ? { mode, objects: selection ?? [] } : { mode }, modes);
   return { syncId: 's1', mode, input: { clientId: 'c', syncId: 's1', checkpoint: null, changes: plan.changes }, selection: plan.selection, startedAt: '2026-01-03T00:00:00.000Z' };
 }
 
-function download(partial: Partial<StagedDownload>): StagedDownload {
-  return { syncId: 's1', checkpoint: 'cp2', reset: false, replayed: false, complete: true, nextPage: null, stagedObjects: 0, upserted: [], deleted: [], files: [], failures: [], outcomes: [], ...partial };
+/** A complete download of these objects and deletes. */
+function download(partial: Omit<Partial<StagedDownload>, 'upserted' | 'deleted'> & { upserted?: LocalObject[]; deleted?: { entity: string; id: string }[] }): StagedDownload {
+  const { upserted = [], deleted = [], ...rest } = partial;
+  return {
+    syncId: 's1',
+    checkpoint: 'cp2',
+    reset: false,
+    replayed: false,
+    complete: true,
+    nextPage: null,
+    stagedObjects: 0,
+    files: [],
+    failures: [],
+    outcomes: [],
+    ...rest,
+    upserted: new Map(upserted.map((object) => [objectKey(object.entity, object.id), object])),
+    deleted: new Map(deleted.map((key) => [objectKey(key.entity, key.id), key])),
+  };
 }
+
+/** The objects a sync result puts, and the keys of those it removes. */
+const puts = (changes: StoreChanges) => [...(changes.objects?.values() ?? [])].filter((object) => object !== null);
+const removals = (changes: StoreChanges) => [...(changes.objects ?? [])].filter(([, object]) => object === null).map(([key]) => parseObjectKey(key));
 
 const failure = (id: string, objectId: string, reason: FailureRecord['reason']): FailureRecord => ({
   id,
@@ -57,7 +84,7 @@ describe('planning a change set', () => {
   const objects = [newDraft, created, edited, untouched, deviceOnly];
 
   it('full: every committed change except device-only entities; no selection', () => {
-    const plan = planChangeSet(objects, { mode: 'full' }, modes);
+    const plan = planChangeSet(sourceOf(objects), { mode: 'full' }, modes);
     expect(plan.selection).toBeNull();
     expect(plan.changes).toEqual([
       { WorkOrder: { id: 'created', op: 'CREATE', baseVersion: null, values: { title: 'y' } } },
@@ -66,14 +93,14 @@ describe('planning a change set', () => {
   });
 
   it('selected: the selected objects, uncommitted new ones skipped silently (R2)', () => {
-    const plan = planChangeSet(objects, { mode: 'selected', objects: [{ entity: 'WorkOrder', id: 'draft' }, { entity: 'WorkOrder', id: 'w1' }, { entity: 'Customer', id: 'c1' }] }, modes);
+    const plan = planChangeSet(sourceOf(objects), { mode: 'selected', objects: [{ entity: 'WorkOrder', id: 'draft' }, { entity: 'WorkOrder', id: 'w1' }, { entity: 'Customer', id: 'c1' }] }, modes);
     expect(plan.skipped).toEqual([{ entity: 'WorkOrder', id: 'draft' }]);
     expect(plan.selection).toEqual([{ entity: 'WorkOrder', id: 'w1' }, { entity: 'Customer', id: 'c1' }]);
     expect(plan.changes).toHaveLength(1);
   });
 
   it('unsynchronized: all pending changes, with only those objects selected', () => {
-    const plan = planChangeSet(objects, { mode: 'unsynchronized' }, modes);
+    const plan = planChangeSet(sourceOf(objects), { mode: 'unsynchronized' }, modes);
     expect(plan.selection).toEqual([{ entity: 'WorkOrder', id: 'created' }, { entity: 'WorkOrder', id: 'w1' }]);
   });
 });
@@ -87,14 +114,14 @@ describe('applying a sync result', () => {
     const inflight = inflightFor([a, b, c, d], 'unsynchronized');
     const failures = [failure('f1', 'c', 'VALIDATION'), failure('f2', 'd', 'NOT_FOUND')];
     const result = applySyncResult({
-      objects: [a, b, c, d],
+      objects: sourceOf([a, b, c, d]),
       inflight,
       modes,
       download: download({
         upserted: [
-          { entity: 'WorkOrder', id: 'a', state: state({ title: 'a', hoursSpent: 1 }, 2) },
-          { entity: 'WorkOrder', id: 'b', state: state({ title: 'server title', description: 'y' }, 3) },
-          { entity: 'WorkOrder', id: 'c', state: state({ title: 'c', hoursSpent: 0 }, 1) },
+          synced('WorkOrder', 'a', { title: 'a', hoursSpent: 1 }, 2),
+          synced('WorkOrder', 'b', { title: 'server title', description: 'y' }, 3),
+          synced('WorkOrder', 'c', { title: 'c', hoursSpent: 0 }, 1),
         ],
         deleted: [{ entity: 'WorkOrder', id: 'd' }],
         failures,
@@ -113,10 +140,10 @@ describe('applying a sync result', () => {
       ['d', 'failed', null, 'f2', true],
     ]);
     expect(result.removed).toEqual([{ entity: 'WorkOrder', id: 'd', reason: 'deleted' }]);
-    const put = new Map(result.changes.putObjects?.map((o) => [o.id, o]));
-    expect(put.get('b')).toMatchObject({ synced: { version: 3, values: { title: 'server title', description: 'y' } }, pending: null });
-    expect(put.get('c')).toMatchObject({ synced: { values: { hoursSpent: 0 } }, pending: null });
-    expect(result.changes.removeObjects).toEqual([{ entity: 'WorkOrder', id: 'd' }]);
+    const put = new Map(puts(result.changes).map((o) => [o.id, o]));
+    expect(put.get('b')).toMatchObject({ synced: { version: 3, title: 'server title', description: 'y' }, pending: null });
+    expect(put.get('c')).toMatchObject({ synced: { hoursSpent: 0 }, pending: null });
+    expect(removals(result.changes)).toEqual([{ entity: 'WorkOrder', id: 'd' }]);
     expect(result.changes.putFailures).toEqual(failures);
     // A selective-style sync does not move the checkpoint; every sync clears the in-flight record.
     expect(result.changes.meta).toEqual({ inflight: null });
@@ -127,12 +154,12 @@ describe('applying a sync result', () => {
     const inflight = inflightFor([sentVersion], 'unsynchronized');
     const now = editObject(changed(sentVersion, { title: 'during' }), { description: 'typing' });
     const result = applySyncResult({
-      objects: [now],
+      objects: sourceOf([now]),
       inflight,
       modes,
-      download: download({ upserted: [{ entity: 'WorkOrder', id: 'a', state: state({ title: 'a', hoursSpent: 1, description: null }, 2) }] }),
+      download: download({ upserted: [synced('WorkOrder', 'a', { title: 'a', hoursSpent: 1, description: null }, 2)] }),
     });
-    expect(result.changes.putObjects?.[0]).toMatchObject({
+    expect(puts(result.changes)[0]).toMatchObject({
       synced: { version: 2 },
       pending: { op: 'UPDATE', values: { title: 'during' }, base: { title: 'a' } },
       draft: { description: 'typing' },
@@ -148,15 +175,15 @@ describe('applying a sync result', () => {
     const inflight = inflightFor([feedback], 'full');
     const objects = [stale, kept, pendingEdit, local, feedback];
     const result = applySyncResult({
-      objects,
+      objects: sourceOf(objects),
       inflight: { ...inflight, input: { ...inflight.input, changes: inflight.input.changes.filter((c) => 'Feedback' in c) } },
       modes,
       download: download({
         reset: true,
         upserted: [
-          { entity: 'Customer', id: 'kept', state: state({ name: 'k2' }, 2) },
-          { entity: 'Customer', id: 'new', state: state({ name: 'n' }) },
-          { entity: 'Feedback', id: 'fb', state: state({ text: 't' }) },
+          synced('Customer', 'kept', { name: 'k2' }, 2),
+          synced('Customer', 'new', { name: 'n' }),
+          synced('Feedback', 'fb', { text: 't' }),
         ],
         outcomes: [{ entity: 'Feedback', id: 'fb', status: 'APPLIED', version: 1, failureId: null }],
       }),
@@ -165,7 +192,7 @@ describe('applying a sync result', () => {
       { entity: 'Feedback', id: 'fb', reason: 'cleared' },
       { entity: 'Customer', id: 'stale', reason: 'reset' },
     ]);
-    expect(result.changes.putObjects?.map((o) => o.id).sort()).toEqual(['kept', 'new']);
+    expect(puts(result.changes).map((o) => o.id).sort()).toEqual(['kept', 'new']);
     expect(result.changes.meta).toEqual({ inflight: null, checkpoint: 'cp2' });
   });
 });
@@ -194,10 +221,10 @@ describe('staging a paged download', () => {
     stage = stagePage(stage, page({ hasMore: true, nextPage: 'p3', upserted: [object('a', 'a2', 2)], deleted: [{ entity: 'Customer', id: 'b' }] }));
     stage = stagePage(stage, page({ upserted: [object('b', 'b3', 3)], deleted: [{ entity: 'Customer', id: 'c' }] }));
     expect(stage).toMatchObject({ complete: true, nextPage: null });
-    expect(stage.upserted.map((o) => [o.id, o.state.version])).toEqual([
-      ['a', 2],
-      ['b', 3],
+    expect([...stage.upserted.values()].map((o) => [o.id, o.synced?.version, o.synced?.name])).toEqual([
+      ['a', 2, 'a2'],
+      ['b', 3, 'b3'],
     ]);
-    expect(stage.deleted).toEqual([{ entity: 'Customer', id: 'c' }]);
+    expect([...stage.deleted.values()]).toEqual([{ entity: 'Customer', id: 'c' }]);
   });
 });

@@ -8,18 +8,15 @@ import {
   objectStatus,
   remainingChange,
   rollbackObject,
+  serverState,
   type LocalObject,
   type ServerState,
 } from '../../client-sdk/src/local-object.ts';
 
 /** Unit tests of change tracking (Mendix-style committed vs uncommitted, R2, R5, R22). */
 
-const synced = (values: Record<string, string | number | null>, version = 1): ServerState => ({
-  version,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  changedAt: '2026-01-01T00:00:00.000Z',
-  values,
-});
+const synced = (values: Record<string, string | number | null>, version = 1): ServerState =>
+  serverState('WorkOrder', 'w1', { version, createdAt: '2026-01-01T00:00:00.000Z', changedAt: '2026-01-01T00:00:00.000Z' }, values);
 const fromServer = (values: Record<string, string | number | null>): LocalObject => ({
   entity: 'WorkOrder',
   id: 'w1',

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { openSyncDatabase, ObjectNotFoundError, InvalidChangeError, type Database, type StoreEvent, type Transport } from '../../client-sdk/src/index.ts';
+import {
+  createSyncDatabase,
+  openSyncDatabase,
+  ObjectNotFoundError,
+  InvalidChangeError,
+  syncEntityMetadata,
+  type Database,
+  type StoreEvent,
+  type SyncEntityTypes,
+  type Transport,
+} from '../../client-sdk/src/index.ts';
 
 /** The typed local API without a server: create, edit, commit, rollback, delete, list, subscribe. */
 
@@ -55,6 +65,22 @@ describe('typed local database', () => {
     expect(orders.list({ where: { hoursSpent: { gte: 2 } } }).map((o) => o.id)).toEqual([a.id]);
     expect(events).toEqual([[a.id], [b.id]]);
     expect(all).toHaveLength(3);
+  });
+
+  it('copies JSON values in and out: neither the values an app passed nor the views it got change the device', async () => {
+    type Note = { id: string; version: number; createdAt: string; changedAt: string; tags: { list: string[] } };
+    type Entities = SyncEntityTypes & { Note: { object: Note; values: { tags?: { list: string[] } | null } } };
+    const db = await createSyncDatabase<Entities>({
+      url: 'http://unused',
+      transport: noNetwork,
+      metadata: { ...syncEntityMetadata, Note: { fields: ['id', 'version', 'createdAt', 'changedAt', 'tags'], writable: ['tags'], queries: { get: 'note', list: 'notes' } } },
+    });
+    const tags = { list: ['a'] };
+    const note = await db.entity('Note').create({ tags }, { commit: true });
+    tags.list.push('changed by the app');
+    note.tags.list.push('changed in a view');
+    db.entity('Note').get(note.id)!.tags.list.push('changed in another view');
+    expect(db.entity('Note').get(note.id)?.tags).toEqual({ list: ['a'] });
   });
 
   it('keeps a stable client id per storage', async () => {

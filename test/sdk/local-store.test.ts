@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createObject } from '../../client-sdk/src/local-object.ts';
-import { LocalStore, type StoreEvent } from '../../client-sdk/src/local-store.ts';
+import { commitObject, createObject, editObject, serverState, syncedObject, type LocalObject } from '../../client-sdk/src/local-object.ts';
+import { LocalStore, STORAGE_FORMAT, type StoreEvent } from '../../client-sdk/src/local-store.ts';
 import { createMemoryStorage } from '../../client-sdk/src/storage/memory-storage.ts';
 import type { StorageAdapter } from '../../client-sdk/src/storage/storage-adapter.ts';
 
@@ -12,7 +12,7 @@ describe('local store', () => {
     const store = await LocalStore.open(storage);
     const events: StoreEvent[] = [];
     store.subscribe((event) => events.push(event));
-    await store.transact('local', () => ({ changes: { putObjects: [createObject('WorkOrder', 'a', { title: 't' })], meta: { checkpoint: 'c1' } }, result: undefined }));
+    await store.transact('local', () => ({ changes: { objects: new Map([['WorkOrder:a', createObject('WorkOrder', 'a', { title: 't' })]]), meta: { checkpoint: 'c1' } }, result: undefined }));
     expect(store.object('WorkOrder', 'a')?.draft).toEqual({ title: 't' });
     expect(events).toEqual([{ source: 'local', objects: [{ entity: 'WorkOrder', id: 'a' }], failures: false }]);
     const reopened = await LocalStore.open(storage);
@@ -28,7 +28,7 @@ describe('local store', () => {
       write: (writes) => (fail ? Promise.reject(new Error('disk full')) : memory.write(writes)),
     };
     const store = await LocalStore.open(flaky);
-    const put = (id: string) => store.transact('local', () => ({ changes: { putObjects: [createObject('WorkOrder', id, {})] }, result: id }));
+    const put = (id: string) => store.transact('local', () => ({ changes: { objects: new Map([[`WorkOrder:${id}`, createObject('WorkOrder', id, {})]]) }, result: id }));
     await expect(put('a')).rejects.toThrow('disk full');
     expect(store.object('WorkOrder', 'a')).toBeUndefined();
     fail = false;
@@ -44,5 +44,79 @@ describe('local store', () => {
         return { changes: { meta: { checkpoint: 'x'.repeat(n + 1) } }, result: n };
       });
     expect(await Promise.all([counter(), counter(), counter()])).toEqual([0, 1, 2]);
+  });
+});
+
+describe('local store indexes and format', () => {
+  const photo = (id: string, contentHash: string, version = 1) =>
+    syncedObject(serverState('Photo', id, { version, createdAt: 't', changedAt: 't' }, { caption: id, contentHash, size: 1 }));
+  const writes = (...objects: [string, LocalObject | null][]) => new Map(objects);
+
+  it('upgrades a format-1 database in place: server states become the objects as the server sent them', async () => {
+    const storage = createMemoryStorage();
+    const old = { entity: 'WorkOrder', id: 'w', synced: { version: 2, createdAt: 'c', changedAt: 'd', values: { title: 't' } }, pending: null, draft: { title: 'edit' } };
+    await storage.write([
+      { store: 'objects', key: 'WorkOrder:w', value: old },
+      { store: 'meta', key: 'format', value: 1 },
+    ]);
+    const store = await LocalStore.open(storage);
+    const expected = { entity: 'WorkOrder', id: 'w', synced: { __typename: 'WorkOrder', id: 'w', version: 2, createdAt: 'c', changedAt: 'd', title: 't' }, pending: null, draft: { title: 'edit' } };
+    expect(store.object('WorkOrder', 'w')).toEqual(expected);
+    expect(Object.isFrozen(store.object('WorkOrder', 'w')?.synced)).toBe(true);
+    const persisted = await storage.load();
+    expect(persisted.objects.get('WorkOrder:w')).toEqual(expected);
+    expect(persisted.meta.get('format')).toBe(STORAGE_FORMAT);
+  });
+
+  it('keeps pending objects and file content references up to date with every write', async () => {
+    const store = await LocalStore.open(createMemoryStorage());
+    await store.transact('sync', () => ({
+      changes: {
+        objects: writes(['Photo:a', photo('a', 'h1')], ['Photo:b', photo('b', 'h2')], ['Photo:c', photo('c', 'h2')]),
+        putContents: [{ hash: 'h1', bytes: new Uint8Array([1]) }, { hash: 'h3', bytes: new Uint8Array([3]) }],
+      },
+      result: undefined,
+    }));
+    // h2 is referred to and not stored; h3 is stored and referred to by nothing.
+    expect([...store.missingContents()].map(({ hash, objects }) => [hash, objects.map((o) => o.id)])).toEqual([['h2', ['b', 'c']]]);
+    expect(store.contentsFreedBy(new Map())).toEqual(new Set(['h3']));
+    expect(store.contentsFreedBy(writes(['Photo:a', null]))).toEqual(new Set(['h3', 'h1']));
+    expect(store.contentsFreedBy(writes(['Photo:a', null], ['Photo:d', photo('d', 'h1')]))).toEqual(new Set(['h3']));
+
+    const edited = commitObject(editObject(store.object('Photo', 'b')!, { contentHash: 'h3' }));
+    await store.transact('local', () => ({ changes: { objects: writes(['Photo:b', edited]) }, result: undefined }));
+    expect([...store.pendingObjects()].map((o) => o.id)).toEqual(['b']);
+    // b still refers to h2 through its server state, and now to h3 through its committed change.
+    expect(store.contentsFreedBy(new Map())).toEqual(new Set());
+    expect([...store.missingContents()].map(({ hash, objects }) => [hash, objects.map((o) => o.id)])).toEqual([['h2', ['b', 'c']]]);
+
+    await store.transact('sync', () => ({ changes: { objects: writes(['Photo:b', null], ['Photo:c', photo('c', 'h1', 2)]) }, result: undefined }));
+    expect([...store.pendingObjects()]).toEqual([]);
+    expect([...store.missingContents()]).toEqual([]);
+    expect(store.contentsFreedBy(new Map())).toEqual(new Set(['h3']));
+  });
+
+  it('lists the changed objects only for subscribers who read them, and tells entity subscribers their ids', async () => {
+    const store = await LocalStore.open(createMemoryStorage());
+    const all: StoreEvent[] = [];
+    const photos: (readonly string[])[] = [];
+    const orders: (readonly string[])[] = [];
+    store.subscribe((event) => all.push(event));
+    store.subscribeEntity('Photo', (event) => photos.push(event.ids));
+    const stop = store.subscribeEntity('WorkOrder', (event) => orders.push(event.ids));
+    stop();
+    await store.transact('sync', () => ({
+      changes: { objects: writes(['Photo:a', photo('a', 'h1')], ['WorkOrder:w', createObject('WorkOrder', 'w', {})], ['Photo:gone', null]) },
+      result: undefined,
+    }));
+    expect(photos).toEqual([['a', 'gone']]);
+    expect(orders).toEqual([]);
+    expect(all).toHaveLength(1);
+    expect(all[0]!.objects).toEqual([
+      { entity: 'Photo', id: 'a' },
+      { entity: 'WorkOrder', id: 'w' },
+      { entity: 'Photo', id: 'gone' },
+    ]);
+    expect(all[0]!.objects).toBe(all[0]!.objects);
   });
 });

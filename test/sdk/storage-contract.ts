@@ -45,6 +45,53 @@ export function describeStorageContract(name: string, location: () => StorageLoc
       expect((await adapter.load()).objects.get('WorkOrder:a')).toMatchObject({ id: 'a' });
     });
 
+    it('stores frozen values too; a frozen value with a part that can still change is stored as a copy', async () => {
+      const adapter = open(location());
+      const frozen = Object.freeze({ id: 'f', list: Object.freeze([1, Object.freeze({ deep: true })]) });
+      const inner = { count: 1 };
+      const partly = Object.freeze({ id: 'p', inner });
+      await adapter.write([
+        { store: 'objects', key: 'frozen', value: frozen },
+        { store: 'objects', key: 'partly', value: partly },
+      ]);
+      inner.count = 2;
+      const snapshot = await adapter.load();
+      expect(snapshot.objects.get('frozen')).toEqual({ id: 'f', list: [1, { deep: true }] });
+      expect(snapshot.objects.get('partly')).toEqual({ id: 'p', inner: { count: 1 } });
+      // What load() returns belongs to the caller, also when the stored value is frozen.
+      (snapshot.objects.get('frozen') as { id: string }).id = 'changed';
+      expect((await adapter.load()).objects.get('frozen')).toMatchObject({ id: 'f' });
+    });
+
+    it('is atomic also when the value that cannot be stored is frozen', async () => {
+      const adapter = open(location());
+      const failing = adapter.write([
+        { store: 'objects', key: 'fine', value: Object.freeze({ ok: true }) },
+        { store: 'objects', key: 'bad', value: Object.freeze({ fn: () => 1 }) },
+      ]);
+      await expect(failing).rejects.toThrow();
+      expect((await adapter.load()).objects.size).toBe(0);
+    });
+
+    it('writes a big batch whole, as copies, or nothing of it', async () => {
+      const adapter = open(location());
+      const big = (count: number) => Array.from({ length: count }, (_, i) => ({ store: 'objects' as const, key: `k${i}`, value: { n: i } }));
+      const batch = [...big(10_000), { store: 'meta' as const, key: 'm', value: { n: -1 } }];
+      await adapter.write(batch);
+      batch.forEach((write) => (write.value.n = 0));
+      const snapshot = await adapter.load();
+      expect(snapshot.objects.size).toBe(10_000);
+      expect(snapshot.objects.get('k9999')).toEqual({ n: 9999 });
+      expect(snapshot.meta.get('m')).toEqual({ n: -1 });
+
+      const failing = adapter.write([{ store: 'objects', key: 'k0', delete: true }, ...big(10_000).map((w) => ({ ...w, key: `new-${w.key}` })), { store: 'objects', key: 'bad', value: { fn: () => 1 } }]);
+      await expect(failing).rejects.toMatchObject({ name: 'DataCloneError' });
+      const after = await adapter.load();
+      expect(after.objects.size).toBe(10_000);
+      expect(after.objects.get('k0')).toEqual({ n: 0 });
+      expect(after.objects.has('new-k0')).toBe(false);
+    });
+
     it('applies the writes of a batch in order, deletes included', async () => {
       const adapter = open(location());
       await adapter.write([

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncRequestError, type StoreEvent, type SyncStatus } from '../../client-sdk/src/index.ts';
+import {
+  createMemoryStorage,
+  openSyncDatabase,
+  SyncRequestError,
+  type StoreEvent,
+  type SyncResultFieldsFragment,
+  type SyncStatus,
+  type Transport,
+} from '../../client-sdk/src/index.ts';
 import { readObject } from '../support/demo.ts';
 import { change, graphql, sync, uuid } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -109,5 +117,70 @@ describe('R17 paged downloads', () => {
     expect(db.entity('Customer').get(customer.id)).toMatchObject({ phone: '+31 6 0000 0003', $status: { pending: null } });
     expect(db.inFlightSyncId).toBeNull();
     expect(db.checkpoint).not.toBe(before.checkpoint);
+  });
+});
+
+describe('R17 paged downloads: the device and the server overlap', () => {
+  /** A transport serving a full download of `pages` pages of one customer each; `fail` makes a page's request fail. */
+  function pagedTransport(pages: number, log: string[], fail?: { page: number; error: Error }): Transport {
+    const page = (syncId: string, n: number): SyncResultFieldsFragment => ({
+      syncId,
+      checkpoint: 'cp',
+      hasMore: n < pages,
+      nextPage: n < pages ? `p${n + 1}` : null,
+      reset: true,
+      replayed: false,
+      upserted: [{ __typename: 'Customer', id: `c${n}`, version: 1, createdAt: 't', changedAt: 't', name: `Customer ${n}`, address: null, phone: null }],
+      deleted: [],
+      files: [],
+      failures: [],
+      outcomes: [],
+    });
+    const refuse = () => Promise.reject(new Error('not in this test'));
+    return {
+      synchronize: async ({ input }) => {
+        log.push('synchronize');
+        return page(input.syncId, 1);
+      },
+      downloadPage: async (cursor) => {
+        log.push(`request ${cursor}`);
+        const n = Number(cursor.slice(1));
+        // Answered later, as over a network: the device stages meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (fail?.page === n) throw fail.error;
+        return page('s', n);
+      },
+      read: refuse,
+      syncEntities: async () => [{ entity: 'Customer', downloadMode: 'ALL', isFile: false }],
+      synchronizationFailures: async () => [],
+      resolveSynchronizationFailure: refuse,
+    };
+  }
+
+  it('R17: the next page is requested as soon as a page is in, before the device stages that page', async () => {
+    const log: string[] = [];
+    const db = await openSyncDatabase({ url: 'http://unused', transport: pagedTransport(3, log), storage: createMemoryStorage() });
+    db.onSyncStatus(({ progress }) => progress?.phase === 'download' && log.push(`staged ${progress.objects.done}`));
+
+    const report = await db.synchronize();
+
+    expect(log).toEqual(['synchronize', 'request p2', 'staged 1', 'request p3', 'staged 2', 'staged 3']);
+    expect(report).toMatchObject({ reset: true, downloaded: 3 });
+    expect(db.entity('Customer').list().map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
+  });
+
+  it('R17: a page request that fails while the previous page is staged fails the sync and leaves the device unchanged', async () => {
+    const log: string[] = [];
+    const error = new SyncRequestError('network', 'connection reset');
+    const db = await openSyncDatabase({ url: 'http://unused', transport: pagedTransport(4, log, { page: 3, error }), storage: createMemoryStorage() });
+
+    await expect(db.synchronize()).rejects.toBe(error);
+
+    // No page was asked for after the failed one, and nothing of the download was applied.
+    expect(log).toEqual(['synchronize', 'request p2', 'request p3']);
+    expect(db.entity('Customer').list()).toEqual([]);
+    expect(db.checkpoint).toBeNull();
+    expect(db.inFlightSyncId).toEqual(expect.any(String));
+    expect(db.syncStatus).toMatchObject({ running: false, lastError: error });
   });
 });

@@ -1,3 +1,4 @@
+import { isFrozenData } from '../frozen.ts';
 import { CONTENTS_STORE, emptySnapshot, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
 
 /** Options of the IndexedDB adapter. */
@@ -14,11 +15,24 @@ const VERSION = 2;
 /** Every object store, the contents included: a write batch spans them all. */
 const allStores = [...storeNames, CONTENTS_STORE];
 
+/**
+ * The requests a write batch issues at a time. A big batch (a sync of 100 000 objects) is issued
+ * window by window, the next one as the one before it completes, within the same transaction: the
+ * requests waiting in the transaction stay bounded (fake-indexeddb's queue costs time in their
+ * number, a browser's memory), and two windows are in flight so that the database never waits.
+ */
+const WINDOW = 2000;
+
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
+}
+
+/** A write with a copy of its value (a structured clone has the value's type). */
+function copied(write: Exclude<StorageWrite, { delete: true }>): StorageWrite {
+  return { ...write, value: structuredClone(write.value) } as StorageWrite;
 }
 
 function completion(tx: IDBTransaction): Promise<void> {
@@ -69,19 +83,42 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Storag
     async write(writes: readonly StorageWrite[]) {
       const tx = (await db()).transaction(allStores, 'readwrite');
       const done = completion(tx);
-      try {
-        for (const write of writes) {
-          const os = tx.objectStore(write.store);
-          if ('delete' in write) os.delete(write.key);
-          else os.put(write.value, write.key);
-        }
-      } catch (error) {
-        // put() throws synchronously for values it cannot clone; abort so nothing is stored.
+      let failure: { error: unknown } | null = null;
+      const fail = (error: unknown) => {
+        if (failure) return;
+        failure = { error };
         tx.abort();
-        await done.catch(() => undefined);
-        throw error;
+      };
+      let queued = writes;
+      let next = 0;
+      const issueWindow = () => {
+        try {
+          const end = Math.min(next + WINDOW, queued.length);
+          let last: IDBRequest | null = null;
+          for (; next < end; next++) {
+            const write = queued[next]!;
+            const os = tx.objectStore(write.store);
+            last = 'delete' in write ? os.delete(write.key) : os.put(write.value, write.key);
+          }
+          if (last && next < queued.length) last.onsuccess = issueWindow;
+        } catch (error) {
+          // put() throws synchronously for values it cannot clone; abort so nothing is stored.
+          fail(error);
+        }
+      };
+      issueWindow();
+      if (!failure && next < writes.length) {
+        try {
+          // IndexedDB copies a value when its write is issued: copy now those the caller could still change.
+          queued = writes.map((write, i) => (i < next || 'delete' in write || isFrozenData(write.value) ? write : copied(write)));
+        } catch (error) {
+          fail(error);
+        }
+        if (!failure) issueWindow();
       }
-      await done;
+      await done.catch((error: unknown) => {
+        throw failure ? failure.error : error;
+      });
     },
     async contentKeys() {
       const tx = (await db()).transaction(CONTENTS_STORE, 'readonly');

@@ -1,3 +1,4 @@
+import { isFrozenData } from '../frozen.ts';
 import { CONTENTS_STORE, emptySnapshot, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
 
 /**
@@ -8,19 +9,22 @@ import { CONTENTS_STORE, emptySnapshot, type StorageAdapter, type StorageSnapsho
 export function createMemoryStorage(): StorageAdapter {
   const data: StorageSnapshot = emptySnapshot();
   const contents = new Map<string, Uint8Array>();
+  /** A value as stored: frozen plain data is kept as it is (nobody can change it), anything else is copied. */
+  const stored = (value: unknown) => (isFrozenData(value) ? value : structuredClone(value));
   return {
     async load() {
       return structuredClone(data);
     },
     async write(writes: readonly StorageWrite[]) {
-      // Clone every value before touching the data: one that cannot be cloned stores nothing.
-      const staged = writes.map((write) => ('delete' in write ? write : { ...write, value: structuredClone(write.value) }));
-      for (const write of staged) {
+      // Copy every value before touching the data: one that cannot be cloned stores nothing.
+      const values = writes.map((write) => ('delete' in write ? undefined : stored(write.value)));
+      for (let i = 0; i < writes.length; i++) {
+        const write = writes[i]!;
         if (write.store === CONTENTS_STORE) {
           if ('delete' in write) contents.delete(write.key);
-          else contents.set(write.key, write.value as Uint8Array);
+          else contents.set(write.key, values[i] as Uint8Array);
         } else if ('delete' in write) data[write.store].delete(write.key);
-        else data[write.store].set(write.key, write.value);
+        else data[write.store].set(write.key, values[i]);
       }
     },
     async contentKeys() {

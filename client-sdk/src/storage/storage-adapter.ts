@@ -31,7 +31,9 @@ export interface StorageAdapter {
   load(): Promise<StorageSnapshot>;
   /**
    * Applies the writes in order, atomically: afterwards either all of them are stored or none
-   * is (for example when a value cannot be cloned). Values are stored as copies.
+   * is (for example when a value cannot be cloned). Values are stored as copies: later changes
+   * by the caller do not reach the stored data. A value that cannot change (deeply frozen plain
+   * data, as the database writes its objects) may be kept as it is instead of copied.
    */
   write(writes: readonly StorageWrite[]): Promise<void>;
   /** The hashes of the file contents stored. */
