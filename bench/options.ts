@@ -20,7 +20,7 @@ export interface BenchOptions {
   /** Timed runs per trial (median taken) for the heavy workloads, and for the light ones. */
   runs: number;
   lightRuns: number;
-  /** Rows the server reads per download page (the server default, `DOWNLOAD_PAGE_SIZE`). */
+  /** Rows the server reads per page of a first (complete) download: the server default, `DOWNLOAD_RESET_PAGE_SIZE`. */
   pageSize: number;
 }
 
@@ -34,7 +34,7 @@ export const quickOptions: BenchOptions = {
   scaleSizes: [1_000, 4_000, 16_000],
   runs: 3,
   lightRuns: 10,
-  pageSize: 2_000,
+  pageSize: 10_000,
 };
 
 export const fullOptions: BenchOptions = {
@@ -47,7 +47,7 @@ export const fullOptions: BenchOptions = {
   scaleSizes: [10_000, 100_000, 1_000_000],
   runs: 5,
   lightRuns: 40,
-  pageSize: 2_000,
+  pageSize: 10_000,
 };
 
 /** Which databases to run on: PGlite always, PostgreSQL when DATABASE_URL is set; `--db=` narrows it. */

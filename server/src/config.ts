@@ -56,8 +56,10 @@ export interface SyncLimits {
   uploadRecordDays: number;
   /** Days deletes are remembered; older checkpoints get a complete download (R19). */
   tombstoneDays: number;
-  /** Most objects in one page of a full sync's download (R17). */
+  /** Most objects in one page of an incremental full sync's download (R17). */
   downloadPageSize: number;
+  /** Most objects in one page of a complete download (`reset`: first sync, expired checkpoint). */
+  downloadResetPageSize: number;
 }
 
 export const defaultLimits: SyncLimits = {
@@ -70,6 +72,7 @@ export const defaultLimits: SyncLimits = {
   uploadRecordDays: 90,
   tombstoneDays: 30,
   downloadPageSize: 2_000,
+  downloadResetPageSize: 10_000,
 };
 
 function int(value: string | undefined, fallback: number): number {
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       uploadRecordDays: int(env.UPLOAD_RECORD_DAYS, defaultLimits.uploadRecordDays),
       tombstoneDays: int(env.TOMBSTONE_DAYS, defaultLimits.tombstoneDays),
       downloadPageSize: Math.max(1, int(env.DOWNLOAD_PAGE_SIZE, defaultLimits.downloadPageSize)),
+      downloadResetPageSize: Math.max(1, int(env.DOWNLOAD_RESET_PAGE_SIZE, defaultLimits.downloadResetPageSize)),
     },
     files: {
       maxBytes: int(env.MAX_FILE_BYTES, 50 * 1024 * 1024),

@@ -46,7 +46,7 @@ export interface DownloadOptions {
   /** Days deletes are remembered: an older checkpoint gets a complete download. */
   tombstoneDays: number;
   /** Most objects in one page of a full download (R17). */
-  pageSize: number;
+  pageSizes: PageSizes;
   /** The upload's syncId, carried by the download cursor. */
   syncId: string;
   onRowsRead?: RowsReadObserver;
@@ -54,6 +54,20 @@ export interface DownloadOptions {
 
 /** Told how many rows each paged download query read. */
 export type RowsReadObserver = (count: number) => void;
+
+/**
+ * Most objects in one page of a full download (R17). A complete download (`reset`) has larger
+ * pages: it always holds the viewer's whole data set, so fewer, larger requests cut its fixed
+ * costs, while memory stays bounded by the page.
+ */
+export interface PageSizes {
+  incremental: number;
+  reset: number;
+}
+
+function pageSizeOf(cursor: DownloadCursor, sizes: PageSizes): number {
+  return cursor.since === null ? sizes.reset : sizes.incremental;
+}
 
 /** Collects the download, one entry per object, whatever found it. */
 class DownloadBuilder {
@@ -147,7 +161,7 @@ async function firstFullPage(db: Db, options: DownloadOptions): Promise<Download
   const out = new DownloadBuilder();
   // The upload's objects come first; they are bounded by the change-set limit.
   await refresh(db, registry, viewer, affected, out, true);
-  return fillPage(db, registry, viewer, cursor, options.pageSize, out, options.onRowsRead);
+  return fillPage(db, registry, viewer, cursor, pageSizeOf(cursor, options.pageSizes), out, options.onRowsRead);
 }
 
 /**
@@ -160,13 +174,13 @@ export async function continueDownload(
   registry: Registry,
   viewer: Viewer,
   token: string,
-  pageSize: number,
+  pageSizes: PageSizes,
   onRowsRead?: RowsReadObserver,
 ): Promise<DownloadResult> {
   const cursor = decodeCursor(token);
   if (!cursor) throw new SyncRequestError('BAD_REQUEST', 'The download cursor is malformed');
   if (cursor.viewer !== viewer.id) throw new SyncRequestError('FORBIDDEN', 'This download belongs to another user');
-  return readOnly(db, (tx) => fillPage(tx, registry, viewer, cursor, pageSize, new DownloadBuilder(), onRowsRead));
+  return readOnly(db, (tx) => fillPage(tx, registry, viewer, cursor, pageSizeOf(cursor, pageSizes), new DownloadBuilder(), onRowsRead));
 }
 
 /** The steps of a full download: each downloaded entity's rows, then (incremental) the deletes. */

@@ -7,7 +7,7 @@ import type { Viewer } from '../registry/viewer.ts';
 import { applyChanges } from './apply.ts';
 import { isTransientConflict } from './db-errors.ts';
 import { decodeCursor } from './checkpoint.ts';
-import { computeDownload, continueDownload } from './download.ts';
+import { computeDownload, continueDownload, type PageSizes } from './download.ts';
 import { consoleHookLogger, type HookErrorLogger } from './hooks.ts';
 import type { SyncInput, SyncResultData, UploadOutcome } from './types.ts';
 import { claimUpload, recordUpload } from './uploads.ts';
@@ -61,6 +61,10 @@ async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise
   }
 }
 
+function pageSizes(limits: SyncLimits): PageSizes {
+  return { incremental: limits.downloadPageSize, reset: limits.downloadResetPageSize };
+}
+
 /** Runs one synchronization for the viewer (DESIGN §5, R1–R16). */
 export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInput): Promise<SyncResultData> {
   validateSyncInput(core.registry, core.limits, input);
@@ -73,7 +77,7 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
     selection: input.selection ?? null,
     checkpoint: input.checkpoint ?? null,
     tombstoneDays: core.limits.tombstoneDays,
-    pageSize: core.limits.downloadPageSize,
+    pageSizes: pageSizes(core.limits),
     syncId: input.syncId,
     onRowsRead: core.onRowsRead,
   });
@@ -89,7 +93,7 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
 
 /** The next page of a full sync's download (`SyncResult.nextPage`), for the same viewer. */
 export async function synchronizePage(core: SyncCore, viewer: Viewer, cursor: string): Promise<SyncResultData> {
-  const page = await continueDownload(core.db, core.registry, viewer, cursor, core.limits.downloadPageSize, core.onRowsRead);
+  const page = await continueDownload(core.db, core.registry, viewer, cursor, pageSizes(core.limits), core.onRowsRead);
   const syncId = decodeCursor(cursor)!.syncId;
   return { syncId, ...page, files: fileUrlsFor(core, viewer, page.upserted), failures: [], outcomes: [], replayed: false };
 }
