@@ -17,6 +17,26 @@ export function tagObject(entity: string, row: Row): EntityObject {
   return { ...row, __entity: entity };
 }
 
+/** How one field of an entity's object type is read from its row; `now` gives the time calculated attributes use. */
+export type FieldReader = (row: Row, now: () => Date) => unknown;
+
+/**
+ * The fields of an entity's object type and how each is read: the system fields and attributes
+ * from the row, calculated attributes computed from it. The one definition behind both the
+ * field resolvers and the serializer of download lists (`object-lists.ts`).
+ */
+export function fieldReaders(model: EntityModel): Map<string, FieldReader> {
+  const readers = new Map<string, FieldReader>();
+  for (const [name] of systemFieldTypes) readers.set(name, (row) => row[name]);
+  for (const attribute of model.attributeList) readers.set(attribute.name, (row) => row[attribute.name]);
+  for (const [name, calc] of Object.entries(model.definition.calculated ?? {})) {
+    readers.set(name, (row, now) => calc.compute(row as never, { now: now() }));
+  }
+  return readers;
+}
+
+const currentTime = () => new Date();
+
 /** GraphQL type refs, by name, shared by the generated types. Pothos refs are opaque here. */
 type TypeRef = never;
 export interface EntityRefs {
@@ -93,6 +113,11 @@ export function addEntityTypes(builder: Builder, registry: Registry): EntityRefs
 }
 
 function addObjectType(builder: Builder, model: EntityModel, syncObject: TypeRef, typeOf: (a: AttributeModel) => TypeRef) {
+  const readers = fieldReaders(model);
+  const read = (name: string) => {
+    const reader = readers.get(name)!;
+    return (o: EntityObject) => reader(o, currentTime) as never;
+  };
   builder.objectRef<EntityObject>(model.name).implement({
     description: model.definition.description,
     interfaces: [syncObject],
@@ -100,22 +125,13 @@ function addObjectType(builder: Builder, model: EntityModel, syncObject: TypeRef
     fields: (t) => {
       const fields: Record<string, unknown> = {};
       for (const [name, type] of systemFieldTypes) {
-        fields[name] = t.field({ type: type as TypeRef, resolve: (o) => o[name] as never });
+        fields[name] = t.field({ type: type as TypeRef, resolve: read(name) });
       }
       for (const attribute of model.attributeList) {
-        fields[attribute.name] = t.field({
-          type: typeOf(attribute),
-          nullable: !attribute.required,
-          resolve: (o) => o[attribute.name] as never,
-        });
+        fields[attribute.name] = t.field({ type: typeOf(attribute), nullable: !attribute.required, resolve: read(attribute.name) });
       }
       for (const [name, calc] of Object.entries(model.definition.calculated ?? {})) {
-        fields[name] = t.field({
-          type: calc.type as TypeRef,
-          nullable: calc.nullable ?? false,
-          description: calc.description,
-          resolve: (o) => calc.compute(o, { now: new Date() }) as never,
-        });
+        fields[name] = t.field({ type: calc.type as TypeRef, nullable: calc.nullable ?? false, description: calc.description, resolve: read(name) });
       }
       return fields as never;
     },

@@ -3,6 +3,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { ServerConfig } from '../config.ts';
 import { buildSchema } from '../graphql/schema.ts';
 import { createMaskError, type Logger } from '../graphql/errors.ts';
+import { objectListsPlugin } from '../graphql/object-lists.ts';
 import { queryLimitsRule } from '../graphql/query-limits.ts';
 import type { GraphQLContext } from '../graphql/builder.ts';
 import type { Viewer } from '../registry/viewer.ts';
@@ -61,7 +62,7 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
     graphiql: config.graphiql ? { defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer dev:alice' }) } : false,
     maskedErrors: { maskError },
     context: ({ viewer, origin }) => ({ viewer, services, baseUrl: config.publicUrl ?? origin }),
-    plugins: [queryLimits, ...(config.introspection ? [] : [disableIntrospection])],
+    plugins: [queryLimits, objectListsPlugin, ...(config.introspection ? [] : [disableIntrospection])],
     // One operation per request: batches would multiply the limits above.
     batching: false,
     logging: false,
