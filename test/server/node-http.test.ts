@@ -111,6 +111,17 @@ describe('the node:http listener answers like the fetch handler', () => {
     expect(retry.data.synchronize).toMatchObject({ outcomes: [{ status: 'APPLIED' }], replayed: true });
   });
 
+  it('a client that goes away mid-body leaves the listener serving', async () => {
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000', authorization: 'Bearer dev:alice' } });
+      request.on('error', () => resolve());
+      request.write('{"query": "{ viewer');
+      setTimeout(() => request.destroy(), 50);
+    });
+    const [, viaNode] = await both('/graphql', post({ query: '{ viewer { id } }' }));
+    expect(viaNode).toMatchObject({ status: 200, body: '{"data":{"viewer":{"id":"alice"}}}' });
+  });
+
   it('a streamed body (no Content-Length) over the limit gets 413 and is not executed', async () => {
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = httpRequest(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dev:alice' } }, (response) => {

@@ -48,14 +48,23 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer<Array
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = () => request.off('data', onData).off('end', onEnd).off('error', reject).off('close', onClose);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
-      request.off('data', onData).off('end', onEnd).off('error', reject);
+      stop();
       resolve(null);
     };
-    const onEnd = () => resolve(Buffer.concat(chunks, size));
-    request.on('data', onData).on('end', onEnd).on('error', reject);
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    // A client that goes away mid-body ends the request without an 'end'.
+    const onClose = () => {
+      stop();
+      reject(new Error('The client closed the request before sending its body'));
+    };
+    request.on('data', onData).on('end', onEnd).on('error', reject).on('close', onClose);
   });
 }
 
@@ -105,6 +114,7 @@ export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
   return (request, response) => {
     if (!isGraphQLJsonPost(request)) return void adapter(request, response);
     graphqlPost(request, response).catch((error: unknown) => {
+      if (request.destroyed && response.destroyed) return; // the client went away: nobody to answer
       console.error('[server] unexpected error:', error);
       if (!response.headersSent) write(response, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error' });
       else response.destroy();
