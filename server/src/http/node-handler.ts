@@ -76,8 +76,10 @@ function toRequest(request: IncomingMessage, origin: string, body: Buffer<ArrayB
 }
 
 function write(response: ServerResponse, { status, headers, body }: PlainResponse): void {
-  response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-  response.end(body);
+  // Encoded once: a download page's body runs to megabytes.
+  const bytes = Buffer.from(body, 'utf8');
+  response.writeHead(status, { ...headers, 'content-length': bytes.byteLength });
+  response.end(bytes);
 }
 
 export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
