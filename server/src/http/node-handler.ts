@@ -82,6 +82,7 @@ function write(response: ServerResponse, { status, headers, body }: PlainRespons
   response.end(bytes);
 }
 
+/** The listener: JSON POSTs to `/graphql` served directly, everything else by the fetch handler. */
 export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
   const adapter = createServerAdapter((request: Request) => options.fetch(request));
 

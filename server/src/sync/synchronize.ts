@@ -61,10 +61,6 @@ async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise
   }
 }
 
-function pageSizes(limits: SyncLimits): PageSizes {
-  return { incremental: limits.downloadPageSize, reset: limits.downloadResetPageSize };
-}
-
 /** Runs one synchronization for the viewer (DESIGN §5, R1–R16). */
 export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInput): Promise<SyncResultData> {
   validateSyncInput(core.registry, core.limits, input);
@@ -96,4 +92,8 @@ export async function synchronizePage(core: SyncCore, viewer: Viewer, cursor: st
   const page = await continueDownload(core.db, core.registry, viewer, cursor, pageSizes(core.limits), core.onRowsRead);
   const syncId = decodeCursor(cursor)!.syncId;
   return { syncId, ...page, files: fileUrlsFor(core, viewer, page.upserted), failures: [], outcomes: [], replayed: false };
+}
+
+function pageSizes(limits: SyncLimits): PageSizes {
+  return { incremental: limits.downloadPageSize, reset: limits.downloadResetPageSize };
 }
