@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SynchronizeDocument } from '../../client-sdk/src/generated/graphql.ts';
-import { createWorkOrder, customers } from '../support/demo.ts';
-import { synchronizeDocument, uuid } from '../support/graphql.ts';
+import { createWorkOrder, customers, photoValues } from '../support/demo.ts';
+import { change, sync, synchronizeDocument, uuid } from '../support/graphql.ts';
 import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server.ts';
 
 /**
@@ -109,6 +109,16 @@ describe('the node:http listener answers like the fetch handler', () => {
     expect(first.data.synchronize).toMatchObject({ outcomes: [{ status: 'APPLIED' }], replayed: false });
     const retry = (await (await fetch(`${origin}/graphql`, post(body))).json()) as typeof first;
     expect(retry.data.synchronize).toMatchObject({ outcomes: [{ status: 'APPLIED' }], replayed: true });
+  });
+
+  it('file URLs are made absolute with the origin the request was addressed to', async () => {
+    const wo = createWorkOrder('alice');
+    const photo = uuid();
+    await sync(server, 'alice', { changes: [wo.change, change('Photo', { id: photo, op: 'CREATE', values: await photoValues(server, wo.id) })] });
+    const body = { query: synchronizeDocument(), variables: { input: { clientId: 'node-http', syncId: uuid(), checkpoint: null, changes: [] }, selection: [{ entity: 'Photo', id: photo }] } };
+    const answer = (await (await fetch(`${origin}/graphql`, post(body))).json()) as { data: { synchronize: { files: { url: string }[] } } };
+    expect(answer.data.synchronize.files).toHaveLength(1);
+    expect(answer.data.synchronize.files[0]!.url.startsWith(`${origin}/files/`)).toBe(true);
   });
 
   it('a client that goes away mid-body leaves the listener serving', async () => {

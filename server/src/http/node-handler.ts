@@ -37,10 +37,14 @@ function isGraphQLJsonPost(request: IncomingMessage): boolean {
   return contentType === 'application/json' || contentType.startsWith('application/json;');
 }
 
-/** The origin the request was addressed to, as the fetch adapter builds its URL. */
+/** The origin the request was addressed to, as the fetch adapter builds (and `URL` normalizes) it. */
 function originOf(request: IncomingMessage): string {
   const protocol = (request.socket as TLSSocket).encrypted ? 'https' : 'http';
-  return `${protocol}://${request.headers.host ?? 'localhost'}`;
+  try {
+    return new URL(`${protocol}://${request.headers.host ?? 'localhost'}`).origin;
+  } catch {
+    return `${protocol}://localhost`;
+  }
 }
 
 /** The body, or null when it is larger than the limit (the rest is then left unread). */
