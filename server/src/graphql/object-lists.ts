@@ -19,11 +19,11 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { Registry } from '../registry/registry.ts';
 import type { SyncObjectData } from '../sync/types.ts';
-import { fieldReaders, tagObject, type FieldReader } from './entity-types.ts';
+import { fieldReaders, tagObject, type FieldReader } from './entity-fields.ts';
 
 /**
- * Lists of synced objects (a download's `upserted`: up to a page of 10 000 objects) without
- * graphql-js' per-field completion. The selection set is compiled once per document and object
+ * Lists of synced objects (a download's `upserted`, up to a page of 10 000 objects; the `items`
+ * of the list queries) without graphql-js' per-field completion. The selection set is compiled once per document and object
  * type into a plan (response key, reader, scalar serializer), as graphql-js would collect it:
  * aliases, fragments, type conditions, `@skip`/`@include`, `__typename`. Each object then costs
  * one plain object with its serialized values. The resolver returns an empty list to graphql-js

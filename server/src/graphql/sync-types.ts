@@ -6,7 +6,6 @@ import { synchronize, synchronizePage } from '../sync/synchronize.ts';
 import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncResultData } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
 import type { EntityRefs } from './entity-types.ts';
-import { createObjectLists } from './object-lists.ts';
 
 /** The wire contract of DESIGN §5 around the generated entity types. */
 
@@ -20,8 +19,7 @@ function toChangeInput(change: Record<string, unknown>): ChangeInput {
 }
 
 export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityRefs): void {
-  const { syncEntity, syncObject } = refs;
-  const lists = createObjectLists(registry);
+  const { syncEntity, syncObject, lists } = refs;
   const objectChange = builder.inputType('ObjectChange', {
     isOneOf: true,
     description: 'One change; exactly one field, named after the entity, is set.',
