@@ -139,9 +139,12 @@ describe('R14 incremental full sync', () => {
     const registry = server.server.services.registry;
     const downloaded = registry.list.filter((m) => ['ALL', 'FILTERED'].includes(m.definition.download.mode));
     const snapshot = decodeCheckpoint(idle.checkpoint)!.snapshot;
-    const [, xmax] = snapshot.split(':');
-    // Also with transactions in progress in the snapshot (R18): both halves use the index.
-    for (const probed of [snapshot, `${Number(xmax) - 2}:${xmax}:${Number(xmax) - 2},${Number(xmax) - 1}`]) {
+    // Also with transactions in progress in the snapshot (R18): two that wrote no work order.
+    const xids: string[] = [];
+    for (let i = 0; i < 2; i++) xids.push((await queryRows<{ x: string }>(db, sql`select pg_current_xact_id()::text as x`))[0]!.x);
+    const [current] = await queryRows<{ s: string }>(db, sql`select pg_current_snapshot()::text as s`);
+    const inProgress = `${xids[0]}:${current!.s.split(':')[1]}:${xids.join(',')}`;
+    for (const probed of [snapshot, inProgress]) {
       const [plan] = await queryRows<{ 'QUERY PLAN': unknown }>(db, sql`explain (analyze, format json) ${probeChangesQuery(downloaded, probed, registry)}`);
       expect(JSON.stringify(plan)).toContain('work_order');
       expect(rowsReadFrom(plan!['QUERY PLAN'], 'work_order')).toBeLessThan(50);
