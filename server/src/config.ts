@@ -60,6 +60,8 @@ export interface SyncLimits {
   downloadPageSize: number;
   /** Most objects in one page of a complete download (`reset`: first sync, expired checkpoint). */
   downloadResetPageSize: number;
+  /** Most download pages an instance reads ahead at once, while devices handle the previous page; 0: none. */
+  downloadPrefetchPages: number;
 }
 
 export const defaultLimits: SyncLimits = {
@@ -73,6 +75,7 @@ export const defaultLimits: SyncLimits = {
   tombstoneDays: 30,
   downloadPageSize: 2_000,
   downloadResetPageSize: 10_000,
+  downloadPrefetchPages: 4,
 };
 
 function int(value: string | undefined, fallback: number): number {
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       tombstoneDays: int(env.TOMBSTONE_DAYS, defaultLimits.tombstoneDays),
       downloadPageSize: Math.max(1, int(env.DOWNLOAD_PAGE_SIZE, defaultLimits.downloadPageSize)),
       downloadResetPageSize: Math.max(1, int(env.DOWNLOAD_RESET_PAGE_SIZE, defaultLimits.downloadResetPageSize)),
+      downloadPrefetchPages: int(env.DOWNLOAD_PREFETCH_PAGES, defaultLimits.downloadPrefetchPages),
     },
     files: {
       maxBytes: int(env.MAX_FILE_BYTES, 50 * 1024 * 1024),

@@ -67,6 +67,17 @@ describe('R17 paged downloads', () => {
     }
   });
 
+  it('R17: the next page is read ahead while the device handles the current one, and is the page asked for', async () => {
+    const first = await sync(server, 'admin');
+    expect(first.hasMore).toBe(true);
+    const ahead = await server.server.services.prefetch!.take({ id: 'admin', roles: ['admin'] }, first.nextPage!);
+    expect(ahead).not.toBeNull();
+    // Taken: the device's request now reads the page itself, and gets the same objects.
+    const asked = await downloadPage(server, 'admin', first.nextPage!);
+    expect(ahead!.upserted.map((o) => `${o.entity}:${o.row.id as string}`).sort()).toEqual(ids(asked.upserted));
+    expect(ahead!.nextPage).toBe(asked.nextPage);
+  });
+
   it('R17: a download continued after the data changed still ends consistent', async () => {
     const first = await sync(server, 'bob');
     expect(first.hasMore).toBe(true);
