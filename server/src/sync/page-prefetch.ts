@@ -23,7 +23,7 @@ export interface PagePrefetch {
 }
 
 export interface PagePrefetchOptions {
-  /** Most pages held or being read at once; 0 turns reading ahead off. */
+  /** Most pages being read ahead at once, and most waiting to be asked for; 0 turns it off. */
   maxPages: number;
   /** How long a page read ahead waits to be asked for. */
   ttlMs: number;
@@ -40,6 +40,7 @@ function keyOf(viewer: Viewer, cursor: string): string {
   return `${viewer.id}\u0000${[...viewer.roles].sort().join(',')}\u0000${cursor}`;
 }
 
+/** A page cache of one server instance; it is an optimization only (DESIGN §7: no state of its own). */
 export function createPagePrefetch({ maxPages, ttlMs, now = Date.now }: PagePrefetchOptions): PagePrefetch {
   const entries = new Map<string, Entry>();
   const running = new Set<Promise<unknown>>();
