@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServerAdapter } from '@whatwg-node/server';
 import { loadConfig } from '../server/src/config.ts';
 import { createSyncServer } from '../server/src/server.ts';
 import { createBaselineHandler } from './baseline-routes.ts';
@@ -57,7 +56,7 @@ const memory = new MemorySampler();
 const bench = await openBenchDatabase(process.env.BENCH_DATABASE_URL || undefined);
 const config = loadConfig({ NODE_ENV: 'development', PGLITE_DIR: 'memory', SEED_DEMO_DATA: 'true' });
 const sync = await createSyncServer({ config, database: bench.database, onRowsRead: (count) => memory.rowsRead(count) });
-const syncHttp = createServer(createServerAdapter((request: Request) => sync.app.fetch(request)));
+const syncHttp = createServer(sync.app.handleNode);
 const baselineHttp = createServer(createBaselineHandler(bench));
 const [syncOrigin, baselineUrl] = await Promise.all([listen(syncHttp), listen(baselineHttp)]);
 

@@ -56,8 +56,12 @@ export interface SyncLimits {
   uploadRecordDays: number;
   /** Days deletes are remembered; older checkpoints get a complete download (R19). */
   tombstoneDays: number;
-  /** Most objects in one page of a full sync's download (R17). */
+  /** Most objects in one page of an incremental full sync's download (R17). */
   downloadPageSize: number;
+  /** Most objects in one page of a complete download (`reset`: first sync, expired checkpoint). */
+  downloadResetPageSize: number;
+  /** Most download pages an instance reads ahead at once, while devices handle the previous page; 0: none. */
+  downloadPrefetchPages: number;
 }
 
 export const defaultLimits: SyncLimits = {
@@ -70,6 +74,8 @@ export const defaultLimits: SyncLimits = {
   uploadRecordDays: 90,
   tombstoneDays: 30,
   downloadPageSize: 2_000,
+  downloadResetPageSize: 10_000,
+  downloadPrefetchPages: 4,
 };
 
 function int(value: string | undefined, fallback: number): number {
@@ -117,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       uploadRecordDays: int(env.UPLOAD_RECORD_DAYS, defaultLimits.uploadRecordDays),
       tombstoneDays: int(env.TOMBSTONE_DAYS, defaultLimits.tombstoneDays),
       downloadPageSize: Math.max(1, int(env.DOWNLOAD_PAGE_SIZE, defaultLimits.downloadPageSize)),
+      downloadResetPageSize: Math.max(1, int(env.DOWNLOAD_RESET_PAGE_SIZE, defaultLimits.downloadResetPageSize)),
+      downloadPrefetchPages: int(env.DOWNLOAD_PREFETCH_PAGES, defaultLimits.downloadPrefetchPages),
     },
     files: {
       maxBytes: int(env.MAX_FILE_BYTES, 50 * 1024 * 1024),

@@ -1,12 +1,11 @@
 import { createServer } from 'node:http';
-import { createServerAdapter } from '@whatwg-node/server';
 import { loadConfig } from './config.ts';
 import { createSyncServer } from './server.ts';
 
 /** `npm start`: the sync server on PORT, with PGlite in ./.data unless DATABASE_URL is set. */
 const config = loadConfig();
 const server = await createSyncServer({ config });
-const http = createServer(createServerAdapter((request: Request) => server.app.fetch(request)));
+const http = createServer(server.app.handleNode);
 http.listen(config.port, () => {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

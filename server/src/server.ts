@@ -8,6 +8,7 @@ import { seedDemoData } from './demo/seed.ts';
 import { createApp, type App } from './http/app.ts';
 import type { Registry } from './registry/registry.ts';
 import type { ServerServices } from './services.ts';
+import { createPagePrefetch } from './sync/page-prefetch.ts';
 import { purgeExpired } from './sync/retention.ts';
 
 /** A server ready to handle requests: the app, its services and its database. */
@@ -32,6 +33,9 @@ export interface CreateServerOptions {
   now?: () => number;
 }
 
+/** How long a download page read ahead waits for its device to ask for it. */
+const PREFETCH_TTL_MS = 60_000;
+
 /** Opens the database (applying migrations), seeds the demo data if asked, and builds the app. */
 export async function createSyncServer(options: CreateServerOptions): Promise<SyncServer> {
   const { config } = options;
@@ -50,6 +54,7 @@ export async function createSyncServer(options: CreateServerOptions): Promise<Sy
     blobs: files.blobDir ? createDirectoryBlobStore(files.blobDir) : createPostgresBlobStore(database.db),
     fileUrls: { secret: files.urlSecret, ttlSeconds: files.urlTtlSeconds, now: options.now },
     onRowsRead: options.onRowsRead,
+    prefetch: createPagePrefetch({ maxPages: limits.downloadPrefetchPages, ttlMs: PREFETCH_TTL_MS }),
   };
   const purge = () => purgeExpired(database.db, limits).catch(() => {});
   await purge();
@@ -61,6 +66,7 @@ export async function createSyncServer(options: CreateServerOptions): Promise<Sy
     database,
     close: async () => {
       clearInterval(timer);
+      await services.prefetch?.settle();
       if (!options.database) await database.close();
     },
   };

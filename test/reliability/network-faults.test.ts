@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ limits: { downloadPageSize: 3 } });
+  server = await startTestServer({ limits: { downloadPageSize: 3, downloadResetPageSize: 3 } });
 });
 afterAll(() => server.close());
 

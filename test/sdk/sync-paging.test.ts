@@ -18,7 +18,7 @@ import { interceptDownloadPage, openDevice } from './support/devices.ts';
 const PAGE_SIZE = 3;
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ limits: { downloadPageSize: PAGE_SIZE } });
+  server = await startTestServer({ limits: { downloadPageSize: PAGE_SIZE, downloadResetPageSize: PAGE_SIZE } });
 });
 afterAll(() => server.close());
 

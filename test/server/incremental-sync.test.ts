@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/src/db/connect.ts';
 import { workOrders } from '../../server/src/demo/tables.ts';
-import { changedRowsQuery } from '../../server/src/sync/changes-since.ts';
+import { changedRowsQuery, probeChangesQuery } from '../../server/src/sync/changes-since.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../server/src/sync/checkpoint.ts';
 import { change, isDeleted, sync, upsertedOf, uuid } from '../support/graphql.ts';
 import { createWorkOrder, photoValues } from '../support/demo.ts';
@@ -126,6 +126,35 @@ describe('R14 incremental full sync', () => {
     expect(rowsRead).toBeGreaterThanOrEqual(3);
     expect(rowsRead).toBeLessThan(50);
   });
+
+  it('R14: an idle sync looks for changes through the indexes, whatever the size of the data', async () => {
+    const db = server.database.db;
+    await db.execute(sql`insert into work_order (id, title, customer_id, assignee_id)
+      select gen_random_uuid(), 'bulk ' || i, '00000000-0000-4000-8000-000000000001', 'dave' from generate_series(1, 5000) i`);
+    await db.execute(sql`analyze work_order`);
+    const first = await sync(server, 'dave');
+    const idle = await sync(server, 'dave', { checkpoint: first.checkpoint });
+    expect(idle).toMatchObject({ reset: false, hasMore: false, upserted: [], deleted: [] });
+    expect(idle.checkpoint).not.toBe(first.checkpoint);
+    const registry = server.server.services.registry;
+    const downloaded = registry.list.filter((m) => ['ALL', 'FILTERED'].includes(m.definition.download.mode));
+    const snapshot = decodeCheckpoint(idle.checkpoint)!.snapshot;
+    // Also with transactions in progress in the snapshot (R18): two that wrote no work order.
+    const xids: string[] = [];
+    for (let i = 0; i < 2; i++) xids.push((await queryRows<{ x: string }>(db, sql`select pg_current_xact_id()::text as x`))[0]!.x);
+    const [current] = await queryRows<{ s: string }>(db, sql`select pg_current_snapshot()::text as s`);
+    const inProgress = `${xids[0]}:${current!.s.split(':')[1]}:${xids.join(',')}`;
+    for (const probed of [snapshot, inProgress]) {
+      const [plan] = await queryRows<{ 'QUERY PLAN': unknown }>(db, sql`explain (analyze, format json) ${probeChangesQuery(downloaded, probed, registry)}`);
+      expect(JSON.stringify(plan)).toContain('work_order');
+      expect(rowsReadFrom(plan!['QUERY PLAN'], 'work_order')).toBeLessThan(50);
+    }
+    // And the next change is still seen from the idle sync's checkpoint.
+    const wo = createWorkOrder('dave');
+    await sync(server, 'dave', { changes: [wo.change] });
+    const next = await sync(server, 'dave', { checkpoint: idle.checkpoint });
+    expect(next.upserted.map((o) => o.id)).toEqual([wo.id]);
+  });
 });
 
 /** Rows a plan read from a table: returned plus filtered out, over all loops. */
@@ -193,6 +222,28 @@ describe('R18 with real concurrent transactions', () => {
       reserved.release();
       const after = await sync(server, 'alice', { checkpoint: during.checkpoint });
       expect(upsertedOf(after, 'WorkOrder', early)).toMatchObject({ title: 'slow' });
+    } finally {
+      await slow.end();
+    }
+  });
+
+  it.runIf(databaseKind === 'postgres')('R18: an idle sync while another transaction is running does not skip what it commits later', async () => {
+    const url = (server.database as { url?: string }).url!;
+    const slow = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const before = await sync(server, 'alice');
+      const early = uuid();
+      const reserved = await slow.reserve();
+      await reserved`begin`;
+      await reserved`insert into work_order (id, title, customer_id, assignee_id) values (${early}, 'slow idle', '00000000-0000-4000-8000-000000000001', 'alice')`;
+      // Nothing committed since alice's checkpoint: her sync is idle, and its checkpoint must
+      // still list the open transaction as not seen.
+      const idle = await sync(server, 'alice', { checkpoint: before.checkpoint });
+      expect(idle).toMatchObject({ reset: false, upserted: [], deleted: [] });
+      await reserved`commit`;
+      reserved.release();
+      const after = await sync(server, 'alice', { checkpoint: idle.checkpoint });
+      expect(upsertedOf(after, 'WorkOrder', early)).toMatchObject({ title: 'slow idle' });
     } finally {
       await slow.end();
     }

@@ -10,7 +10,7 @@ const PAGE = 4;
 let server: TestServer;
 let maxRowsRead = 0;
 beforeAll(async () => {
-  server = await startTestServer({ limits: { downloadPageSize: PAGE }, onRowsRead: (n) => (maxRowsRead = Math.max(maxRowsRead, n)) });
+  server = await startTestServer({ limits: { downloadPageSize: PAGE, downloadResetPageSize: PAGE }, onRowsRead: (n) => (maxRowsRead = Math.max(maxRowsRead, n)) });
 });
 afterAll(() => server.close());
 
@@ -49,6 +49,35 @@ describe('R17 paged downloads', () => {
     expect(next.deleted.map((k) => k.id).sort()).toEqual(held.map((c) => c.id).sort());
   });
 
+  it('R17: a complete download pages by the reset page size, an incremental one by the download page size', async () => {
+    const sized = await startTestServer({ limits: { downloadPageSize: 2, downloadResetPageSize: 5 } });
+    try {
+      const created = Array.from({ length: 6 }, () => createWorkOrder('alice'));
+      await sync(sized, 'alice', { changes: created.map((c) => c.change) });
+      const complete = await syncAllPages(sized, 'alice');
+      expect(complete.pages.every((p) => p.reset)).toBe(true);
+      expect(complete.pages[0]!.upserted.length).toBe(5);
+      const more = Array.from({ length: 3 }, () => createWorkOrder('alice'));
+      await sync(sized, 'alice', { changes: more.map((c) => c.change) });
+      const incremental = await syncAllPages(sized, 'alice', { checkpoint: complete.pages[0]!.checkpoint });
+      expect(incremental.pages.map((p) => p.upserted.length)).toEqual([2, 1]);
+      expect(incremental.pages.every((p) => !p.reset)).toBe(true);
+    } finally {
+      await sized.close();
+    }
+  });
+
+  it('R17: the next page is read ahead while the device handles the current one, and is the page asked for', async () => {
+    const first = await sync(server, 'admin');
+    expect(first.hasMore).toBe(true);
+    const ahead = await server.server.services.prefetch!.take({ id: 'admin', roles: ['admin'] }, first.nextPage!);
+    expect(ahead).not.toBeNull();
+    // Taken: the device's request now reads the page itself, and gets the same objects.
+    const asked = await downloadPage(server, 'admin', first.nextPage!);
+    expect(ahead!.upserted.map((o) => `${o.entity}:${o.row.id as string}`).sort()).toEqual(ids(asked.upserted));
+    expect(ahead!.nextPage).toBe(asked.nextPage);
+  });
+
   it('R17: a download continued after the data changed still ends consistent', async () => {
     const first = await sync(server, 'bob');
     expect(first.hasMore).toBe(true);
@@ -75,7 +104,7 @@ describe('R17 paged downloads', () => {
 
   it('R17: a download of 100 000 objects comes in pages, the server never reading more than a page of rows at once', { timeout: 600_000 }, async () => {
     let bigMax = 0;
-    const big = await startTestServer({ limits: { downloadPageSize: 5_000 }, onRowsRead: (n) => (bigMax = Math.max(bigMax, n)) });
+    const big = await startTestServer({ limits: { downloadResetPageSize: 5_000 }, onRowsRead: (n) => (bigMax = Math.max(bigMax, n)) });
     try {
       await big.database.db.execute(sql`insert into work_order (id, title, customer_id, assignee_id, hours_spent)
         select gen_random_uuid(), 'bulk ' || i, '00000000-0000-4000-8000-000000000001', 'dora', i % 10 from generate_series(1, 100000) i`);

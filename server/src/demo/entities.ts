@@ -25,6 +25,15 @@ export const customerEntity = defineEntity({
   },
 });
 
+let lastNow: Date | null = null;
+let lastDay = '';
+
+/** `now` as YYYY-MM-DD; the objects of one download share one `now`, so it is formatted once. */
+function dayOf(now: Date): string {
+  if (now !== lastNow) [lastNow, lastDay] = [now, now.toISOString().slice(0, 10)];
+  return lastDay;
+}
+
 export const workOrderEntity = defineEntity({
   name: 'WorkOrder',
   table: workOrders,
@@ -56,7 +65,7 @@ export const workOrderEntity = defineEntity({
     isOverdue: {
       type: 'Boolean',
       description: 'The due date is before today and the work order is not DONE.',
-      compute: (row, { now }) => row.dueDate !== null && row.dueDate < now.toISOString().slice(0, 10) && row.status !== 'DONE',
+      compute: (row, { now }) => row.dueDate !== null && row.dueDate < dayOf(now) && row.status !== 'DONE',
     },
   },
 });

@@ -3,6 +3,8 @@ import type { ScalarKind } from '../registry/define-entity.ts';
 import { getObject, listObjects } from '../sync/read.ts';
 import type { Row } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
+import { fieldReaders, systemFieldTypes, tagObject, type EntityObject } from './entity-fields.ts';
+import { createObjectLists, type ObjectLists } from './object-lists.ts';
 
 /**
  * Everything GraphQL knows about an entity, generated from its declaration: the object type
@@ -10,12 +12,8 @@ import type { Builder } from './builder.ts';
  * queries `<entity>(id)` and `<entities>(filter, orderBy, first, after)`.
  */
 
-/** An object on its way out through GraphQL: a row tagged with its entity. */
-export type EntityObject = Row & { __entity: string };
-
-export function tagObject(entity: string, row: Row): EntityObject {
-  return { ...row, __entity: entity };
-}
+/** The clock of field resolvers: each calculated value sees its own `now` (download lists share one). */
+const currentTime = () => new Date();
 
 /** GraphQL type refs, by name, shared by the generated types. Pothos refs are opaque here. */
 type TypeRef = never;
@@ -23,14 +21,9 @@ export interface EntityRefs {
   syncObject: TypeRef;
   syncEntity: TypeRef;
   changeInputs: Map<string, TypeRef>;
+  /** Resolves lists of synced objects (`object-lists.ts`). */
+  lists: ObjectLists;
 }
-
-const systemFieldTypes: [string, ScalarKind][] = [
-  ['id', 'ID'],
-  ['version', 'Int'],
-  ['createdAt', 'DateTime'],
-  ['changedAt', 'DateTime'],
-];
 
 /**
  * Attributes ending in `Id` are identifiers (references, user ids) whatever their column type;
@@ -54,6 +47,7 @@ function decodeCursor(cursor: string | null | undefined): number {
 
 /** Adds the types and queries of every entity; returns the refs the sync types need. */
 export function addEntityTypes(builder: Builder, registry: Registry): EntityRefs {
+  const lists = createObjectLists(registry);
   const enums = new Map<string, TypeRef>();
   const typeOf = (attribute: AttributeModel): TypeRef => {
     const scalar = scalarOf(attribute);
@@ -87,12 +81,17 @@ export function addEntityTypes(builder: Builder, registry: Registry): EntityRefs
   for (const model of registry.list) {
     addObjectType(builder, model, syncObject, typeOf);
     changeInputs.set(model.name, addChangeInput(builder, model, typeOf, changeOp as TypeRef));
-    addQueries(builder, model, typeOf, sortDirection as TypeRef);
+    addQueries(builder, model, typeOf, sortDirection as TypeRef, lists);
   }
-  return { syncObject, syncEntity, changeInputs };
+  return { syncObject, syncEntity, changeInputs, lists };
 }
 
 function addObjectType(builder: Builder, model: EntityModel, syncObject: TypeRef, typeOf: (a: AttributeModel) => TypeRef) {
+  const readers = fieldReaders(model);
+  const read = (name: string) => {
+    const reader = readers.get(name)!;
+    return (o: EntityObject) => reader(o, currentTime) as never;
+  };
   builder.objectRef<EntityObject>(model.name).implement({
     description: model.definition.description,
     interfaces: [syncObject],
@@ -100,22 +99,13 @@ function addObjectType(builder: Builder, model: EntityModel, syncObject: TypeRef
     fields: (t) => {
       const fields: Record<string, unknown> = {};
       for (const [name, type] of systemFieldTypes) {
-        fields[name] = t.field({ type: type as TypeRef, resolve: (o) => o[name] as never });
+        fields[name] = t.field({ type: type as TypeRef, resolve: read(name) });
       }
       for (const attribute of model.attributeList) {
-        fields[attribute.name] = t.field({
-          type: typeOf(attribute),
-          nullable: !attribute.required,
-          resolve: (o) => o[attribute.name] as never,
-        });
+        fields[attribute.name] = t.field({ type: typeOf(attribute), nullable: !attribute.required, resolve: read(attribute.name) });
       }
       for (const [name, calc] of Object.entries(model.definition.calculated ?? {})) {
-        fields[name] = t.field({
-          type: calc.type as TypeRef,
-          nullable: calc.nullable ?? false,
-          description: calc.description,
-          resolve: (o) => calc.compute(o, { now: new Date() }) as never,
-        });
+        fields[name] = t.field({ type: calc.type as TypeRef, nullable: calc.nullable ?? false, description: calc.description, resolve: read(name) });
       }
       return fields as never;
     },
@@ -140,7 +130,7 @@ function addChangeInput(builder: Builder, model: EntityModel, typeOf: (a: Attrib
   }) as TypeRef;
 }
 
-function addQueries(builder: Builder, model: EntityModel, typeOf: (a: AttributeModel) => TypeRef, sortDirection: TypeRef) {
+function addQueries(builder: Builder, model: EntityModel, typeOf: (a: AttributeModel) => TypeRef, sortDirection: TypeRef, lists: ObjectLists) {
   const objectType = model.name as TypeRef;
   const filterable = model.attributeList.filter((a) => !('scalar' in a.type) || a.type.scalar !== 'JSON');
   const filter = builder.inputType(`${model.name}Filter`, {
@@ -156,7 +146,10 @@ function addQueries(builder: Builder, model: EntityModel, typeOf: (a: AttributeM
   }) as TypeRef;
   const page = builder.objectRef<{ rows: Row[]; totalCount: number; next: number | null }>(`${model.name}Page`).implement({
     fields: (t) => ({
-      items: t.field({ type: [objectType], resolve: (p) => p.rows.map((r) => ({ ...r, __entity: model.name })) as never }),
+      items: t.field({
+        type: [objectType],
+        resolve: (p, _, context, info) => lists.resolve(p.rows.map((row) => ({ entity: model.name, row })), context, info) as never,
+      }),
       totalCount: t.int({ resolve: (p) => p.totalCount }),
       nextCursor: t.string({ nullable: true, resolve: (p) => (p.next === null ? null : encodeCursor(p.next)) }),
     }),

@@ -5,7 +5,7 @@ import { listFailures, resolveFailure } from '../sync/failures.ts';
 import { synchronize, synchronizePage } from '../sync/synchronize.ts';
 import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncResultData } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
-import { tagObject, type EntityRefs } from './entity-types.ts';
+import type { EntityRefs } from './entity-types.ts';
 
 /** The wire contract of DESIGN §5 around the generated entity types. */
 
@@ -19,7 +19,7 @@ function toChangeInput(change: Record<string, unknown>): ChangeInput {
 }
 
 export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityRefs): void {
-  const { syncEntity, syncObject } = refs;
+  const { syncEntity, syncObject, lists } = refs;
   const objectChange = builder.inputType('ObjectChange', {
     isOneOf: true,
     description: 'One change; exactly one field, named after the entity, is set.',
@@ -96,7 +96,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       reset: t.exposeBoolean('reset', {
         description: "The download is complete: the device replaces its data of the downloaded entities with it, pending changes kept.",
       }),
-      upserted: t.field({ type: [syncObject], resolve: (r) => r.upserted.map((o) => tagObject(o.entity, o.row)) as never }),
+      upserted: t.field({ type: [syncObject], resolve: (r, _, context, info) => lists.resolve(r.upserted, context, info) as never }),
       deleted: t.field({ type: [objectKey], resolve: (r) => r.deleted }),
       files: t.field({ type: [fileUrl], resolve: (r) => r.files }),
       failures: t.field({ type: [failure], resolve: (r) => r.failures }),

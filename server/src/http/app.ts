@@ -3,6 +3,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { ServerConfig } from '../config.ts';
 import { buildSchema } from '../graphql/schema.ts';
 import { createMaskError, type Logger } from '../graphql/errors.ts';
+import { objectListsPlugin } from '../graphql/object-lists.ts';
 import { queryLimitsRule } from '../graphql/query-limits.ts';
 import type { GraphQLContext } from '../graphql/builder.ts';
 import type { Viewer } from '../registry/viewer.ts';
@@ -10,16 +11,21 @@ import type { ServerServices } from '../services.ts';
 import { AuthError, createAuthenticator } from './auth.ts';
 import { BodyTooLargeError, limitBody } from './body-limit.ts';
 import { createFilesRoute } from './files-route.ts';
+import { executeGraphQLPost, type ServerContext, type Yoga } from './graphql-post.ts';
+import { createNodeHandler, type NodeHandler } from './node-handler.ts';
 import { jsonError } from './responses.ts';
 
 /**
  * The HTTP application: `/graphql` (GraphiQL in the browser, the API otherwise) behind the body
  * limit and authentication, and `/files/<sha256>` for file contents. A fetch handler, so tests
- * call it without a port.
+ * call it without a port, and the same app as a `node:http` listener, which serves the common
+ * GraphQL POST without the fetch `Request`/`Response` round trip (`node-handler.ts`).
  */
 
 export interface App {
   fetch(request: Request): Promise<Response>;
+  /** The `node:http` request listener `npm start` serves. */
+  handleNode: NodeHandler;
 }
 
 export interface AppOptions {
@@ -48,14 +54,15 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
   const authenticate = createAuthenticator(config);
   const limitRule = queryLimitsRule({ maxDepth: services.limits.maxQueryDepth, maxFields: services.limits.maxQueryFields });
   const queryLimits: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(limitRule) };
-  const yoga = createYoga<{ viewer: Viewer }, GraphQLContext>({
+  const maskError = createMaskError(log);
+  const yoga: Yoga = createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(services.registry),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.graphiql ? { defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer dev:alice' }) } : false,
-    maskedErrors: { maskError: createMaskError(log) },
-    context: ({ viewer, request }) => ({ viewer, services, baseUrl: config.publicUrl ?? new URL(request.url).origin }),
-    plugins: [queryLimits, ...(config.introspection ? [] : [disableIntrospection])],
+    maskedErrors: { maskError },
+    context: ({ viewer, origin }) => ({ viewer, services, baseUrl: config.publicUrl ?? origin }),
+    plugins: [queryLimits, objectListsPlugin, ...(config.introspection ? [] : [disableIntrospection])],
     // One operation per request: batches would multiply the limits above.
     batching: false,
     logging: false,
@@ -63,27 +70,33 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
   const anonymous: Viewer = { id: '', roles: [] };
   const files = createFilesRoute({ services, config, authenticate });
 
-  return {
-    async fetch(request) {
-      const url = new URL(request.url);
-      if (url.pathname.startsWith('/files/')) return files(request, url);
-      if (url.pathname !== '/graphql') return jsonError(404, `Nothing at ${url.pathname}; the API is at /graphql and /files/<sha256>`, 'NOT_FOUND');
-      if (config.graphiql && isGraphiQLPage(request, url)) return yoga.handleRequest(request, { viewer: anonymous });
-      let limited: Request;
-      try {
-        limited = await limitBody(request, services.limits.maxBodyBytes);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) return jsonError(413, error.message, 'PAYLOAD_TOO_LARGE');
-        throw error;
-      }
-      let viewer: Viewer;
-      try {
-        viewer = await authenticate(limited);
-      } catch (error) {
-        if (error instanceof AuthError) return jsonError(401, error.message, 'UNAUTHENTICATED');
-        throw error;
-      }
-      return yoga.handleRequest(limited, { viewer });
-    },
-  };
+  async function fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith('/files/')) return files(request, url);
+    if (url.pathname !== '/graphql') return jsonError(404, `Nothing at ${url.pathname}; the API is at /graphql and /files/<sha256>`, 'NOT_FOUND');
+    if (config.graphiql && isGraphiQLPage(request, url)) return yoga.handleRequest(request, { viewer: anonymous, origin: url.origin });
+    let limited: Request;
+    try {
+      limited = await limitBody(request, services.limits.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return jsonError(413, error.message, 'PAYLOAD_TOO_LARGE');
+      throw error;
+    }
+    let viewer: Viewer;
+    try {
+      viewer = await authenticate(limited.headers.get('authorization'));
+    } catch (error) {
+      if (error instanceof AuthError) return jsonError(401, error.message, 'UNAUTHENTICATED');
+      throw error;
+    }
+    return yoga.handleRequest(limited, { viewer, origin: url.origin });
+  }
+
+  const handleNode = createNodeHandler({
+    fetch,
+    authenticate,
+    maxBodyBytes: services.limits.maxBodyBytes,
+    graphql: (params, context, mediaType) => executeGraphQLPost(yoga, maskError, params, context, mediaType),
+  });
+  return { fetch, handleNode };
 }

@@ -15,13 +15,13 @@ export class AuthError extends Error {
   }
 }
 
-export type Authenticator = (request: Request) => Promise<Viewer>;
+/** Resolves the viewer from a request's `Authorization` header (null when absent); throws `AuthError`. */
+export type Authenticator = (authorization: string | null | undefined) => Promise<Viewer>;
 
 const DEV_USER = /^[A-Za-z0-9_.@-]{1,64}$/;
 const devRoles: Record<string, string[]> = { admin: [ADMIN_ROLE], alice: ['fieldworker'], bob: ['fieldworker'] };
 
-function bearerToken(request: Request): string {
-  const header = request.headers.get('authorization');
+function bearerToken(header: string | null | undefined): string {
   if (!header) throw new AuthError('Missing Authorization header: send "Authorization: Bearer <token>"');
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new AuthError('Malformed Authorization header: expected "Bearer <token>"');
@@ -35,8 +35,8 @@ export function createAuthenticator(config: ServerConfig): Authenticator {
   else if (jwksUrl) key = createRemoteJWKSet(new URL(jwksUrl));
   const dev = config.mode === 'development';
 
-  return async (request) => {
-    const token = bearerToken(request);
+  return async (authorization) => {
+    const token = bearerToken(authorization);
     if (token.startsWith('dev:')) {
       if (!dev) throw new AuthError('Dev tokens are not accepted in production mode');
       const user = token.slice(4);

@@ -32,7 +32,7 @@ export function createFilesRoute({ services, config, authenticate }: FilesRouteO
 
   async function viewerOf(request: Request): Promise<Authenticated> {
     try {
-      return { viewer: await authenticate(request) };
+      return { viewer: await authenticate(request.headers.get('authorization')) };
     } catch (error) {
       if (error instanceof AuthError) return { response: jsonError(401, error.message, 'UNAUTHENTICATED') };
       throw error;

@@ -41,13 +41,13 @@ export interface PageWindow {
   limit: number;
 }
 
-/** The query for one entity's rows changed since the snapshot, with their visibility to the viewer, by id. */
-export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow) {
-  const table = model.table;
-  const where = downloadWhere(model, viewer);
-  const visible = where ? sql<boolean>`coalesce((${where}), false)` : sql<boolean>`true`;
-  const conditions: SQL[] = [writtenSince(table.changedTx, snapshot)];
-  // Rows whose visibility follows a referenced object that changed (a photo of a reassigned work order).
+/**
+ * The rows of an entity that may have changed for a device since the snapshot: written since, or
+ * (for `dependsOn`) referencing an object written since, whose visibility they follow (a photo of
+ * a reassigned work order).
+ */
+function changedCondition(model: EntityModel, snapshot: string, registry: Registry): SQL {
+  const conditions: SQL[] = [writtenSince(model.table.changedTx, snapshot)];
   for (const name of model.definition.download.dependsOn ?? []) {
     const attribute = model.attributes.get(name)!;
     const target = registry.get(attribute.reference!.entity)!;
@@ -55,13 +55,70 @@ export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, sna
       sql`${attribute.column} in (select ${target.table.id} from ${target.table} where ${writtenSince(target.table.changedTx, snapshot)})`,
     );
   }
-  const changed = conditions.length === 1 ? conditions[0]! : sql`(${sql.join(conditions, sql` or `)})`;
+  return conditions.length === 1 ? conditions[0]! : sql`(${sql.join(conditions, sql` or `)})`;
+}
+
+/** The query for one entity's rows changed since the snapshot, with their visibility to the viewer, by id. */
+export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow) {
+  const table = model.table;
+  const where = downloadWhere(model, viewer);
+  const visible = where ? sql<boolean>`coalesce((${where}), false)` : sql<boolean>`true`;
   const query = db
     .select({ ...getTableColumns(table), __visible: visible })
     .from(table)
-    .where(and(changed, page?.after ? gt(table.id, page.after) : undefined))
+    .where(and(changedCondition(model, snapshot, registry), page?.after ? gt(table.id, page.after) : undefined))
     .orderBy(asc(table.id));
   return page ? query.limit(page.limit) : query;
+}
+
+/** The current snapshot, and whether anything an incremental download reads changed since another. */
+export interface ChangeProbe {
+  /** `pg_current_snapshot()` of the statement that looked. */
+  snapshot: string;
+  changed: boolean;
+}
+
+/**
+ * The entities whose writes can change an incremental download of these: the entities, and the
+ * targets their visibility follows (`dependsOn`), transitively.
+ */
+function probedEntities(models: readonly EntityModel[], registry: Registry): EntityModel[] {
+  const probed = new Map<string, EntityModel>();
+  const add = (model: EntityModel): void => {
+    if (probed.has(model.name)) return;
+    probed.set(model.name, model);
+    for (const name of model.definition.download.dependsOn ?? []) add(registry.get(model.attributes.get(name)!.reference!.entity)!);
+  };
+  models.forEach(add);
+  return [...probed.values()];
+}
+
+/**
+ * The statement behind `probeChanges`: `pg_current_snapshot()` and whether any row or tombstone
+ * of the probed entities was written by a transaction the snapshot did not see. Each test is a
+ * plain `changed_tx` index probe: a row that `changedRowsQuery` finds through `dependsOn` has a
+ * target written since, which the target's own test finds.
+ */
+export function probeChangesQuery(models: readonly EntityModel[], snapshot: string, registry: Registry): SQL {
+  const probed = probedEntities(models, registry);
+  if (probed.length === 0) return sql`select pg_current_snapshot()::text as snapshot, false as changed`;
+  const rows = probed.map((model) => sql`exists (select from ${model.table} where ${writtenSince(model.table.changedTx, snapshot)})`);
+  const names = sql.join(probed.map((m) => sql`${m.name}`), sql`, `);
+  const deleted = sql`exists (select from ${syncTombstones} where ${syncTombstones.entity} in (${names}) and ${writtenSince(syncTombstones.tx, snapshot)})`;
+  return sql`select pg_current_snapshot()::text as snapshot, (${sql.join([...rows, deleted], sql` or `)}) as changed`;
+}
+
+/**
+ * One statement telling whether an incremental download from `snapshot` could hold anything, with
+ * the snapshot it looked in (a single statement reads one snapshot, so no transaction is needed).
+ * It errs on the side of "changed": any write to the entities counts, whoever may see it, and the
+ * full incremental download then decides what the viewer gets. "Not changed" is exact, also under
+ * R18: a row or tombstone written by a transaction the old snapshot did not see and the new one
+ * does is found through the `changed_tx`/`tx` indexes, so the new snapshot is a safe checkpoint.
+ */
+export async function probeChanges(db: Db, models: readonly EntityModel[], snapshot: string, registry: Registry): Promise<ChangeProbe> {
+  const [row] = await queryRows<{ snapshot: string; changed: boolean }>(db, probeChangesQuery(models, snapshot, registry));
+  return { snapshot: row!.snapshot, changed: row!.changed === true };
 }
 
 export async function changedRows(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page: PageWindow): Promise<ChangedRow[]> {

@@ -4,7 +4,7 @@ import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { downloadWhere, readWhere } from './access.ts';
-import { changedRows, deletedSince, formerlyDownloadable } from './changes-since.ts';
+import { changedRows, deletedSince, formerlyDownloadable, probeChanges } from './changes-since.ts';
 import { decodeCheckpoint, decodeCursor, encodeCheckpoint, encodeCursor, type DownloadCursor } from './checkpoint.ts';
 import { SyncRequestError } from './errors.ts';
 import { idIn } from './id-list.ts';
@@ -47,7 +47,7 @@ export interface DownloadOptions {
   /** Days deletes are remembered: an older checkpoint gets a complete download. */
   tombstoneDays: number;
   /** Most objects in one page of a full download (R17). */
-  pageSize: number;
+  pageSizes: PageSizes;
   /** The upload's syncId, carried by the download cursor. */
   syncId: string;
   onRowsRead?: RowsReadObserver;
@@ -55,6 +55,20 @@ export interface DownloadOptions {
 
 /** Told how many rows each paged download query read. */
 export type RowsReadObserver = (count: number) => void;
+
+/**
+ * Most objects in one page of a full download (R17). A complete download (`reset`) has larger
+ * pages: it always holds the viewer's whole data set, so fewer, larger requests cut its fixed
+ * costs, while memory stays bounded by the page.
+ */
+export interface PageSizes {
+  incremental: number;
+  reset: number;
+}
+
+function pageSizeOf(cursor: DownloadCursor, sizes: PageSizes): number {
+  return cursor.since === null ? sizes.reset : sizes.incremental;
+}
 
 /** Collects the download, one entry per object, whatever found it. */
 class DownloadBuilder {
@@ -100,8 +114,8 @@ function keepsUploads(model: EntityModel): boolean {
  * Sends each object's current state when the viewer may see it, else removes it from the device.
  * In a full sync, objects of entities whose uploads the device does not keep are only removed.
  */
-async function refresh(db: Db, registry: Registry, viewer: Viewer, keys: Iterable<ObjectKey>, out: DownloadBuilder, full: boolean) {
-  for (const [entity, idSet] of groupByEntity(keys)) {
+async function refresh(db: Db, registry: Registry, viewer: Viewer, groups: Map<string, Set<string>>, out: DownloadBuilder, full: boolean) {
+  for (const [entity, idSet] of groups) {
     const model = registry.get(entity)!;
     const where = full && isDownloaded(model) ? downloadWhere(model, viewer) : readWhere(model, viewer);
     const rows = await db.select().from(model.table).where(and(idIn(model, idSet), where)).orderBy(asc(model.table.id));
@@ -114,41 +128,62 @@ async function refresh(db: Db, registry: Registry, viewer: Viewer, keys: Iterabl
   }
 }
 
-/** Computes the first page of the download in one read-only, repeatable-read snapshot. */
+/**
+ * Computes the first page of the download in one snapshot: a single statement's, when one
+ * statement answers (the selection of one entity; an incremental sync with nothing to download),
+ * else a read-only, repeatable-read transaction's.
+ */
 export async function computeDownload(options: DownloadOptions): Promise<DownloadResult> {
-  return readOnly(options.db, (tx) => (options.selection ? selective(tx, options) : firstFullPage(tx, options)));
+  if (options.selection) return selective(options);
+  const issuedAt = new Date();
+  const since = changesSince(options.checkpoint, issuedAt, options.tombstoneDays);
+  if (since !== null && options.affected.length === 0) {
+    const probe = await probeChanges(options.db, options.registry.list.filter(isDownloaded), since, options.registry);
+    if (!probe.changed) return new DownloadBuilder().result(newCheckpoint(probe.snapshot, issuedAt), false, null);
+  }
+  return readOnly(options.db, (tx) => firstFullPage(tx, options, since, issuedAt));
+}
+
+/** The snapshot an incremental download starts from; null (a complete download) without a live checkpoint (R19). */
+function changesSince(checkpoint: string | null, now: Date, tombstoneDays: number): string | null {
+  const previous = decodeCheckpoint(checkpoint);
+  const oldest = now.getTime() - tombstoneDays * 24 * 60 * 60 * 1000;
+  return previous && Date.parse(previous.issuedAt) > oldest ? previous.snapshot : null;
+}
+
+function newCheckpoint(snapshot: string, issuedAt: Date): string {
+  return encodeCheckpoint({ v: 1, snapshot, issuedAt: issuedAt.toISOString() });
 }
 
 function readOnly<T>(db: Db, run: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction(run, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
 
-async function selective(db: Db, { registry, viewer, affected, selection, checkpoint }: DownloadOptions): Promise<DownloadResult> {
+/** The selected objects (and the uploaded ones): one query per entity, a transaction only for several. */
+async function selective({ db, registry, viewer, affected, selection, checkpoint }: DownloadOptions): Promise<DownloadResult> {
   const out = new DownloadBuilder();
-  await refresh(db, registry, viewer, [...(selection ?? []), ...affected], out, false);
+  const groups = groupByEntity([...(selection ?? []), ...affected]);
+  const read = (reader: Db) => refresh(reader, registry, viewer, groups, out, false);
+  await (groups.size > 1 ? readOnly(db, read) : read(db));
   return out.result(checkpoint ?? '', false, null);
 }
 
-async function firstFullPage(db: Db, options: DownloadOptions): Promise<DownloadResult> {
+async function firstFullPage(db: Db, options: DownloadOptions, since: string | null, issuedAt: Date): Promise<DownloadResult> {
   const { registry, viewer, affected } = options;
   const snapshot = await currentSnapshot(db);
-  const issuedAt = new Date();
-  const previous = decodeCheckpoint(options.checkpoint);
-  const oldest = issuedAt.getTime() - options.tombstoneDays * 24 * 60 * 60 * 1000;
-  const since = previous && Date.parse(previous.issuedAt) > oldest ? previous.snapshot : null;
   const cursor: DownloadCursor = {
     v: 1,
     viewer: viewer.id,
     syncId: options.syncId,
     since,
-    checkpoint: encodeCheckpoint({ v: 1, snapshot, issuedAt: issuedAt.toISOString() }),
+    checkpoint: newCheckpoint(snapshot, issuedAt),
     step: 0,
     after: null,
   };
   const out = new DownloadBuilder();
   // The upload's objects come first; they are bounded by the change-set limit.
-  await refresh(db, registry, viewer, affected, out, true);
-  return fillPage(db, registry, viewer, cursor, options.pageSize, out, options.onRowsRead);
+  await refresh(db, registry, viewer, groupByEntity(affected), out, true);
+  return fillPage(db, registry, viewer, cursor, pageSizeOf(cursor, options.pageSizes), out, options.onRowsRead);
 }
 
 /**
@@ -161,13 +196,13 @@ export async function continueDownload(
   registry: Registry,
   viewer: Viewer,
   token: string,
-  pageSize: number,
+  pageSizes: PageSizes,
   onRowsRead?: RowsReadObserver,
 ): Promise<DownloadResult> {
   const cursor = decodeCursor(token);
   if (!cursor) throw new SyncRequestError('BAD_REQUEST', 'The download cursor is malformed');
   if (cursor.viewer !== viewer.id) throw new SyncRequestError('FORBIDDEN', 'This download belongs to another user');
-  return readOnly(db, (tx) => fillPage(tx, registry, viewer, cursor, pageSize, new DownloadBuilder(), onRowsRead));
+  return readOnly(db, (tx) => fillPage(tx, registry, viewer, cursor, pageSizeOf(cursor, pageSizes), new DownloadBuilder(), onRowsRead));
 }
 
 /** The steps of a full download: each downloaded entity's rows, then (incremental) the deletes. */

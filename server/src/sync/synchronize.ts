@@ -7,13 +7,14 @@ import type { Viewer } from '../registry/viewer.ts';
 import { applyChanges } from './apply.ts';
 import { isTransientConflict } from './db-errors.ts';
 import { decodeCursor } from './checkpoint.ts';
-import { computeDownload, continueDownload } from './download.ts';
+import { computeDownload, continueDownload, type PageSizes } from './download.ts';
 import { consoleHookLogger, type HookErrorLogger } from './hooks.ts';
 import type { SyncInput, SyncResultData, UploadOutcome } from './types.ts';
 import { claimUpload, recordUpload } from './uploads.ts';
 import { validateSyncInput } from './validate.ts';
 import type { BlobStore } from '../files/blob-store.ts';
 import { fileUrlsFor, type FileUrlSigner } from './file-downloads.ts';
+import type { PagePrefetch } from './page-prefetch.ts';
 
 /**
  * `synchronize`: the sync pipeline, validate → apply (one transaction, exactly once) → download.
@@ -31,6 +32,8 @@ export interface SyncCore {
   log?: HookErrorLogger;
   /** Told how many rows each download query read: how tests prove memory stays bounded by the page size. */
   onRowsRead?: (count: number) => void;
+  /** Reads the next page of a paged download while the device handles the current one. */
+  prefetch?: PagePrefetch;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -73,10 +76,11 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
     selection: input.selection ?? null,
     checkpoint: input.checkpoint ?? null,
     tombstoneDays: core.limits.tombstoneDays,
-    pageSize: core.limits.downloadPageSize,
+    pageSizes: pageSizes(core.limits),
     syncId: input.syncId,
     onRowsRead: core.onRowsRead,
   });
+  readAhead(core, viewer, download);
   return {
     syncId: input.syncId,
     ...download,
@@ -89,7 +93,22 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
 
 /** The next page of a full sync's download (`SyncResult.nextPage`), for the same viewer. */
 export async function synchronizePage(core: SyncCore, viewer: Viewer, cursor: string): Promise<SyncResultData> {
-  const page = await continueDownload(core.db, core.registry, viewer, cursor, core.limits.downloadPageSize, core.onRowsRead);
+  const page = (await core.prefetch?.take(viewer, cursor)) ?? (await readPage(core, viewer, cursor));
+  readAhead(core, viewer, page);
   const syncId = decodeCursor(cursor)!.syncId;
   return { syncId, ...page, files: fileUrlsFor(core, viewer, page.upserted), failures: [], outcomes: [], replayed: false };
+}
+
+function readPage(core: SyncCore, viewer: Viewer, cursor: string) {
+  return continueDownload(core.db, core.registry, viewer, cursor, pageSizes(core.limits), core.onRowsRead);
+}
+
+/** Starts reading the page after this one, which the device will ask for next. */
+function readAhead(core: SyncCore, viewer: Viewer, page: { nextPage: string | null }): void {
+  const next = page.nextPage;
+  if (core.prefetch && next) core.prefetch.start(viewer, next, () => readPage(core, viewer, next));
+}
+
+function pageSizes(limits: SyncLimits): PageSizes {
+  return { incremental: limits.downloadPageSize, reset: limits.downloadResetPageSize };
 }

@@ -1,0 +1,141 @@
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLContext } from '../graphql/builder.ts';
+import type { Viewer } from '../registry/viewer.ts';
+
+/**
+ * The common GraphQL-over-HTTP POST (a JSON body with a query, asking for a JSON answer) executed
+ * straight through yoga's envelop pipeline: the same parse and validation caches, validation
+ * rules, context, masked errors and result formatting as `yoga.handleRequest`, without building
+ * fetch `Request`/`Response` objects around it. Anything else (a malformed body, a document that
+ * does not parse or validate, another media type) is left to yoga, which answers it as always.
+ */
+
+/** What yoga's server context carries into `createApp`'s context factory. */
+export interface ServerContext {
+  viewer: Viewer;
+  /** The origin the request was addressed to (file URLs are made absolute with it). */
+  origin: string;
+}
+
+/** The yoga instance the app serves, typed with its contexts. */
+export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
+
+/** The body of a GraphQL POST request, in the shape served here. */
+export interface GraphQLParams {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+/** A response ready to be written. */
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The parameters of a JSON body, or null when yoga should judge it (malformed, unusual fields). */
+export function parseParams(body: Buffer): GraphQLParams | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!isObject(parsed) || typeof parsed.query !== 'string') return null;
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === 'query' || value == null) continue;
+    if (key === 'variables' && isObject(value)) continue;
+    if (key === 'operationName' && typeof value === 'string') continue;
+    return null;
+  }
+  return parsed as unknown as GraphQLParams;
+}
+
+/** The JSON media types yoga answers a single result with. */
+export type JsonMediaType = 'application/json' | 'application/graphql-response+json';
+
+const STREAMING = ['text/event-stream', 'multipart/mixed'];
+const JSON_TYPES: JsonMediaType[] = ['application/graphql-response+json', 'application/json'];
+
+function matches(wanted: string, offered: string): boolean {
+  const [type, subtype] = wanted.split('/');
+  const [offeredType, offeredSubtype] = offered.split('/');
+  return (offeredType === '*' || offeredType === type) && (offeredSubtype === '*' || offeredSubtype === subtype);
+}
+
+/**
+ * The media type yoga's result processors would answer a single result with, given the Accept
+ * header (the last match in its order wins: the client's most preferred JSON type); null when it
+ * would pick a streaming one or none.
+ */
+export function negotiateMediaType(accept: string | undefined): JsonMediaType | null {
+  const offered: string[] = [];
+  for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
+    const [mediaType, ...params] = entry.split(';');
+    const charset = params.find((p) => p.includes('charset=')) ?? 'charset=utf-8';
+    if (mediaType !== undefined && charset === 'charset=utf-8') offered.unshift(mediaType);
+  }
+  let chosen: string | null = null;
+  for (const candidates of [STREAMING.slice(0, 1), STREAMING.slice(1), JSON_TYPES]) {
+    for (const mediaType of offered) for (const candidate of candidates) if (matches(candidate, mediaType)) chosen = candidate;
+  }
+  return chosen === 'application/json' || chosen === 'application/graphql-response+json' ? chosen : null;
+}
+
+/** Captures what `processRegularResult` would send, without a fetch `Response`. */
+class CapturedResponse {
+  constructor(
+    readonly body: string,
+    readonly init: { status: number; headers: Record<string, string> },
+  ) {}
+}
+const capture = { Response: CapturedResponse } as unknown as Parameters<typeof processRegularResult>[1];
+
+/** The one masking boundary (`graphql/errors.ts`), for an error thrown outside a resolver. */
+export type MaskError = (error: unknown, message: string) => Error;
+
+/**
+ * Runs the operation and formats its result as yoga would; null, without running anything, when
+ * the document does not parse, validate or name an operation to run (yoga then answers).
+ */
+export async function executeGraphQLPost(
+  yoga: Yoga,
+  maskError: MaskError,
+  params: GraphQLParams,
+  context: ServerContext,
+  mediaType: JsonMediaType,
+): Promise<PlainResponse | null> {
+  // `request` as far as yoga's own parse hook reads it (the method), so that a parse error is
+  // decorated (and cached by the parser cache) exactly as when yoga parses it.
+  const initial = { ...context, params, request: { method: 'POST' } };
+  const enveloped = yoga.getEnveloped(initial as unknown as Parameters<Yoga['getEnveloped']>[0]);
+  let document;
+  try {
+    document = enveloped.parse(params.query);
+  } catch {
+    return null;
+  }
+  if (enveloped.validate(enveloped.schema, document).length > 0) return null;
+  const operation = getOperationAST(document, params.operationName ?? undefined);
+  if (!operation || operation.operation === 'subscription') return null;
+  let result: ExecutionResult;
+  try {
+    const contextValue = await enveloped.contextFactory();
+    result = (await enveloped.execute({
+      schema: enveloped.schema,
+      document,
+      contextValue,
+      variableValues: params.variables ?? undefined,
+      operationName: params.operationName ?? undefined,
+    })) as ExecutionResult;
+  } catch (error) {
+    // Resolver errors are in the result already; this is what yoga does with anything else.
+    result = { errors: [maskError(error, 'Unexpected error.') as never] };
+  }
+  const response = processRegularResult(result, capture, mediaType) as unknown as CapturedResponse;
+  return { status: response.init.status, headers: response.init.headers, body: response.body };
+}

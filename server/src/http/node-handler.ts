@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { createServerAdapter, getCORSHeadersByRequestAndOptions, sendNodeResponse } from '@whatwg-node/server';
+import { AuthError, type Authenticator } from './auth.ts';
+import { BodyTooLargeError } from './body-limit.ts';
+import { negotiateMediaType, parseParams, type GraphQLParams, type JsonMediaType, type PlainResponse, type ServerContext } from './graphql-post.ts';
+import { jsonError } from './responses.ts';
+
+/**
+ * The app as a `node:http` request listener. A JSON POST to `/graphql` is served straight from
+ * the Node request: body read within the limit, the viewer authenticated from the header, the
+ * operation run by `graphql` (`executeGraphQLPost`). Everything else, and every such request
+ * `graphql` declines (a malformed body, a document that does not validate), goes through the
+ * app's fetch handler, so both paths answer alike: same limits, 401s, errors and CORS headers.
+ */
+
+/** What the listener needs from the app. */
+export interface NodeHandlerOptions {
+  /** The app's fetch handler. */
+  fetch(request: Request): Promise<Response>;
+  authenticate: Authenticator;
+  maxBodyBytes: number;
+  /** Runs a GraphQL POST; null when it leaves the request to `fetch`. */
+  graphql(params: GraphQLParams, context: ServerContext, mediaType: JsonMediaType): Promise<PlainResponse | null>;
+}
+
+/** A `node:http` request listener. */
+export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+function isGraphQLJsonPost(request: IncomingMessage): boolean {
+  if (request.method !== 'POST') return false;
+  const url = request.url ?? '';
+  const query = url.indexOf('?');
+  if ((query === -1 ? url : url.slice(0, query)) !== '/graphql') return false;
+  // As yoga reads it: the first of a list, with or without parameters.
+  const contentType = (request.headers['content-type'] ?? '').split(',')[0]!;
+  return contentType === 'application/json' || contentType.startsWith('application/json;');
+}
+
+/** The origin the request was addressed to, as the fetch adapter builds (and `URL` normalizes) it. */
+function originOf(request: IncomingMessage): string {
+  const protocol = (request.socket as TLSSocket).encrypted ? 'https' : 'http';
+  try {
+    return new URL(`${protocol}://${request.headers.host ?? 'localhost'}`).origin;
+  } catch {
+    return `${protocol}://localhost`;
+  }
+}
+
+/** The body, or null when it is larger than the limit (the rest is then left unread). */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer<ArrayBuffer> | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => request.off('data', onData).off('end', onEnd).off('error', reject).off('close', onClose);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      stop();
+      resolve(null);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    // A client that goes away mid-body ends the request without an 'end'.
+    const onClose = () => {
+      stop();
+      reject(new Error('The client closed the request before sending its body'));
+    };
+    request.on('data', onData).on('end', onEnd).on('error', reject).on('close', onClose);
+  });
+}
+
+/** The fetch `Request` of a Node request whose body was already read. */
+function toRequest(request: IncomingMessage, origin: string, body: Buffer<ArrayBuffer>): Request {
+  const headers = new Headers();
+  for (let i = 0; i < request.rawHeaders.length; i += 2) headers.append(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
+  return new Request(`${origin}${request.url ?? '/'}`, { method: request.method, headers, body });
+}
+
+function write(response: ServerResponse, { status, headers, body }: PlainResponse): void {
+  // Encoded once: a download page's body runs to megabytes.
+  const bytes = Buffer.from(body, 'utf8');
+  response.writeHead(status, { ...headers, 'content-length': bytes.byteLength });
+  response.end(bytes);
+}
+
+/** The listener: JSON POSTs to `/graphql` served directly, everything else by the fetch handler. */
+export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
+  const adapter = createServerAdapter((request: Request) => options.fetch(request));
+
+  async function graphqlPost(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const refuse = (answer: Response) => sendNodeResponse(answer, response, request, false);
+    const tooLarge = () => {
+      response.setHeader('connection', 'close');
+      return refuse(jsonError(413, new BodyTooLargeError(options.maxBodyBytes).message, 'PAYLOAD_TOO_LARGE'));
+    };
+    const declared = request.headers['content-length'];
+    if (declared !== undefined && Number(declared) > options.maxBodyBytes) return tooLarge();
+    const body = await readBody(request, options.maxBodyBytes);
+    if (!body) return tooLarge();
+    let context: ServerContext;
+    try {
+      context = { viewer: await options.authenticate(request.headers.authorization), origin: originOf(request) };
+    } catch (error) {
+      if (error instanceof AuthError) return refuse(jsonError(401, error.message, 'UNAUTHENTICATED'));
+      throw error;
+    }
+    const mediaType = negotiateMediaType(request.headers.accept);
+    const params = mediaType ? parseParams(body) : null;
+    const answer = params && mediaType ? await options.graphql(params, context, mediaType) : null;
+    if (!answer) return refuse(await options.fetch(toRequest(request, context.origin, body)));
+    // yoga adds these to the responses it makes (its default CORS: any origin, credentials).
+    const cors = getCORSHeadersByRequestAndOptions({ headers: { get: (name: string) => request.headers[name] ?? null } } as unknown as Request, {});
+    const headers = { ...answer.headers };
+    for (const [name, value] of Object.entries(cors ?? {})) headers[name.toLowerCase()] = value;
+    write(response, { ...answer, headers });
+  }
+
+  return (request, response) => {
+    if (!isGraphQLJsonPost(request)) return void adapter(request, response);
+    graphqlPost(request, response).catch((error: unknown) => {
+      if (request.destroyed && response.destroyed) return; // the client went away: nobody to answer
+      console.error('[server] unexpected error:', error);
+      if (!response.headersSent) write(response, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error' });
+      else response.destroy();
+    });
+  };
+}

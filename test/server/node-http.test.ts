@@ -1,0 +1,150 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SynchronizeDocument } from '../../client-sdk/src/generated/graphql.ts';
+import { createWorkOrder, customers, photoValues } from '../support/demo.ts';
+import { change, sync, synchronizeDocument, uuid } from '../support/graphql.ts';
+import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server.ts';
+
+/**
+ * The app as `npm start` serves it: the `node:http` listener, whose GraphQL POSTs skip the fetch
+ * `Request`/`Response` round trip. Every request here is sent both ways, to the listener over
+ * loopback and to the fetch handler, and must get the same answer: status, content type, CORS
+ * headers and body.
+ */
+
+const LIMIT = 20_000;
+let server: TestServer;
+let http: Server;
+let origin: string;
+beforeAll(async () => {
+  server = await startTestServer({ limits: { maxBodyBytes: LIMIT } });
+  http = createServer(server.server.app.handleNode);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  http.closeAllConnections();
+  await new Promise((resolve) => http.close(resolve));
+  await server.close();
+});
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  cors: (string | null)[];
+  body: string;
+}
+
+const URQL_ACCEPT = 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
+
+/** What a response says, with what differs per call (the checkpoint's snapshot and time) blanked. */
+async function answerOf(response: Response): Promise<Answer> {
+  const cors = ['access-control-allow-origin', 'access-control-allow-credentials', 'vary'].map((h) => response.headers.get(h));
+  // File URLs differ by origin (and expire a fixed time after they are made); checked apart.
+  const body = (await response.text()).replace(/"(checkpoint|nextPage|url|expiresAt)":"[^"]+"/g, '"$1":"…"');
+  return { status: response.status, contentType: response.headers.get('content-type'), cors, body };
+}
+
+/** The same request through the fetch handler and through the node listener. */
+async function both(path: string, init: RequestInit): Promise<[Answer, Answer]> {
+  const viaFetch = await answerOf(await server.fetch(`${TEST_ORIGIN}${path}`, init));
+  const viaNode = await answerOf(await fetch(`${origin}${path}`, init));
+  return [viaFetch, viaNode];
+}
+
+function post(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer dev:alice', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
+const selective = (syncId: string) => ({
+  query: print(SynchronizeDocument),
+  variables: { input: { clientId: 'node-http', syncId, checkpoint: null, changes: [] }, selection: [{ entity: 'Customer', id: customers.harbor }] },
+});
+
+describe('the node:http listener answers like the fetch handler', () => {
+  const cases: [string, string, () => RequestInit][] = [
+    ['a query', '/graphql', () => post({ query: '{ viewer { id roles } }' })],
+    ['the SDK document, as urql asks for it', '/graphql', () => post(selective('fixed-sync-id'), { accept: URQL_ACCEPT })],
+    ['a complete download', '/graphql', () => post({ query: synchronizeDocument(), variables: { input: { clientId: 'c', syncId: 'fixed', checkpoint: null, changes: [] } } })],
+    ['a request error of the sync core', '/graphql', () => post({ query: 'query($c: String!) { downloadPage(cursor: $c) { hasMore } }', variables: { c: 'nope' } })],
+    ['a validation error (graphql-response+json)', '/graphql', () => post({ query: '{ nope }' }, { accept: 'application/graphql-response+json' })],
+    ['a validation error (json)', '/graphql', () => post({ query: '{ nope }' })],
+    ['a syntax error', '/graphql', () => post({ query: '{ viewer' })],
+    ['a body that is not JSON', '/graphql', () => post('{')],
+    ['a body that is not an object', '/graphql', () => post('[1]')],
+    ['an unexpected parameter', '/graphql', () => post({ query: '{ viewer { id } }', hello: 1 })],
+    ['a variable of the wrong type', '/graphql', () => post({ query: 'query($c: String!) { downloadPage(cursor: $c) { hasMore } }', variables: { c: 5 } })],
+    ['two operations and an operationName', '/graphql', () => post({ query: 'query A { viewer { id } } query B { viewer { roles } }', operationName: 'B' })],
+    ['two operations and no operationName', '/graphql', () => post({ query: 'query A { viewer { id } } query B { viewer { roles } }' })],
+    ['an unknown operationName', '/graphql', () => post({ query: 'query A { viewer { id } }', operationName: 'C' })],
+    ['a mutation by GET', '/graphql?query=mutation%7BresolveSynchronizationFailure(id%3A%22x%22)%7Bid%7D%7D', () => ({ headers: { authorization: 'Bearer dev:alice' } })],
+    ['a query by GET', '/graphql?query=%7Bviewer%7Bid%7D%7D', () => ({ headers: { authorization: 'Bearer dev:alice' } })],
+    ['a cross-origin POST (CORS)', '/graphql', () => post({ query: '{ viewer { id } }' }, { origin: 'https://app.example' })],
+    ['a client accepting only event streams', '/graphql', () => post({ query: '{ viewer { id } }' }, { accept: 'text/event-stream' })],
+    ['a client accepting nothing yoga serves', '/graphql', () => post({ query: '{ viewer { id } }' }, { accept: 'text/html' })],
+    ['no token', '/graphql', () => post({ query: '{ viewer { id } }' }, { authorization: '' })],
+    ['a malformed token', '/graphql', () => post({ query: '{ viewer { id } }' }, { authorization: 'Basic abc' })],
+    ['a body over the limit', '/graphql', () => post({ query: `{ viewer { id } } # ${'x'.repeat(LIMIT)}` })],
+    ['another content type', '/graphql', () => post('{ viewer { id } }', { 'content-type': 'application/graphql' })],
+    ['a path that is not served', '/nothing', () => post({ query: '{ viewer { id } }' })],
+    ['the GraphiQL page', '/graphql', () => ({ headers: { accept: 'text/html' } })],
+    ['a file content request without a token', `/files/${'a'.repeat(64)}`, () => ({})],
+  ];
+  for (const [name, path, init] of cases) {
+    it(`${name}`, async () => {
+      const [viaFetch, viaNode] = await both(path, init());
+      expect(viaNode).toEqual(viaFetch);
+    });
+  }
+
+  it('an upload through the listener is applied once, and its retry is replayed', async () => {
+    const wo = createWorkOrder('alice');
+    const body = { query: synchronizeDocument(), variables: { input: { clientId: 'node-http', syncId: uuid(), checkpoint: null, changes: [wo.change] }, selection: [] } };
+    const first = (await (await fetch(`${origin}/graphql`, post(body))).json()) as { data: { synchronize: { outcomes: { status: string }[]; replayed: boolean } } };
+    expect(first.data.synchronize).toMatchObject({ outcomes: [{ status: 'APPLIED' }], replayed: false });
+    const retry = (await (await fetch(`${origin}/graphql`, post(body))).json()) as typeof first;
+    expect(retry.data.synchronize).toMatchObject({ outcomes: [{ status: 'APPLIED' }], replayed: true });
+  });
+
+  it('file URLs are made absolute with the origin the request was addressed to', async () => {
+    const wo = createWorkOrder('alice');
+    const photo = uuid();
+    await sync(server, 'alice', { changes: [wo.change, change('Photo', { id: photo, op: 'CREATE', values: await photoValues(server, wo.id) })] });
+    const body = { query: synchronizeDocument(), variables: { input: { clientId: 'node-http', syncId: uuid(), checkpoint: null, changes: [] }, selection: [{ entity: 'Photo', id: photo }] } };
+    const answer = (await (await fetch(`${origin}/graphql`, post(body))).json()) as { data: { synchronize: { files: { url: string }[] } } };
+    expect(answer.data.synchronize.files).toHaveLength(1);
+    expect(answer.data.synchronize.files[0]!.url.startsWith(`${origin}/files/`)).toBe(true);
+  });
+
+  it('a client that goes away mid-body leaves the listener serving', async () => {
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000', authorization: 'Bearer dev:alice' } });
+      request.on('error', () => resolve());
+      request.write('{"query": "{ viewer');
+      setTimeout(() => request.destroy(), 50);
+    });
+    const [, viaNode] = await both('/graphql', post({ query: '{ viewer { id } }' }));
+    expect(viaNode).toMatchObject({ status: 200, body: '{"data":{"viewer":{"id":"alice"}}}' });
+  });
+
+  it('a streamed body (no Content-Length) over the limit gets 413 and is not executed', async () => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dev:alice' } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body }));
+      });
+      request.on('error', reject);
+      request.write(JSON.stringify({ query: `{ viewer { id } } # ${'x'.repeat(LIMIT)}` }));
+      request.end();
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual({ errors: [{ message: `The request body is larger than the limit of ${LIMIT} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+  });
+});
