@@ -1,4 +1,13 @@
-import { Client, fetchExchange, type AnyVariables, type CombinedError, type TypedDocumentNode } from '@urql/core';
+import {
+  Client,
+  CombinedError,
+  fetchExchange,
+  getOperationName,
+  stringifyDocument,
+  type AnyVariables,
+  type TypedDocumentNode,
+} from '@urql/core';
+import type { DocumentNode } from 'graphql';
 import { withEntitySelections, type MetadataByEntity } from './documents.ts';
 import { systemClock, navigatorOnline, type Clock, type FetchLike, type OnlineStatus } from './environment.ts';
 import { SyncRequestError, type GraphQLErrorInfo } from './errors.ts';
@@ -9,9 +18,11 @@ import {
   SyncEntitiesDocument,
   SynchronizationFailuresDocument,
   SynchronizeDocument,
+  type DownloadPageQuery,
   type SyncEntitiesQuery,
   type SynchronizationFailureFieldsFragment,
   type SynchronizationFailuresQueryVariables,
+  type SynchronizeMutation,
   type SynchronizeMutationVariables,
   type SyncResultFieldsFragment,
 } from './generated/graphql.ts';
@@ -81,8 +92,46 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What the SDK accepts: one JSON result (no incremental delivery). */
+const ACCEPT = 'application/graphql-response+json, application/graphql+json, application/json';
+
+const decoder = new TextDecoder();
+
+/** The UTF-8 length of a string, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 4 bytes for 2 UTF-16 units
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/** A GraphQL response body as urql reads one: JSON, or text that must be JSON, with `data` or `errors`. */
+function parsePayload<Data>(response: Response, bytes: Uint8Array): { data?: Data | null; errors?: unknown } {
+  const text = decoder.decode(bytes);
+  const contentType = response.headers.get('content-type') ?? '';
+  let payload: unknown;
+  if (/text\//i.test(contentType)) {
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      throw new Error(text);
+    }
+  } else payload = JSON.parse(text);
+  if (payload === null || typeof payload !== 'object' || !('data' in payload || ('errors' in payload && Array.isArray(payload.errors)))) {
+    throw new Error('No Content');
+  }
+  return payload as { data?: Data | null; errors?: unknown };
+}
+
 /** Reads a whole body, reporting bytes as they arrive. */
-async function readBody(response: Response, onBytes: (bytes: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+async function readBody(response: Response, onBytes?: (bytes: number) => void): Promise<Uint8Array<ArrayBuffer>> {
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -92,7 +141,7 @@ async function readBody(response: Response, onBytes: (bytes: number) => void): P
     if (done) break;
     chunks.push(value);
     length += value.byteLength;
-    onBytes(length);
+    onBytes?.(length);
   }
   const bytes = new Uint8Array(length);
   let offset = 0;
@@ -143,46 +192,53 @@ export function createTransport(options: TransportOptions): Transport {
     return { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
   }
 
-  /** fetch with a deadline over the whole exchange; the body is read here to count its bytes. */
-  function fetchFor(progress: RequestProgress | undefined, seen: { status?: number }): FetchLike {
-    return async (input, init) => {
-      const controller = new AbortController();
-      init?.signal?.addEventListener('abort', () => controller.abort());
-      progress?.sending(typeof init?.body === 'string' ? new TextEncoder().encode(init.body).byteLength : 0);
-      const exchange = async (): Promise<Response> => {
-        let response: Response;
-        try {
-          response = await baseFetch(input, { ...init, signal: controller.signal });
-        } catch (cause) {
-          throw new SyncRequestError('network', `The request to ${options.url} failed: ${describe(cause)}`, { cause });
-        }
-        seen.status = response.status;
-        const length = Number(response.headers.get('content-length'));
-        const total = Number.isFinite(length) && length > 0 ? length : null;
-        let body: Uint8Array<ArrayBuffer>;
-        try {
-          body = await readBody(response, (bytes) => progress?.receiving(bytes, total));
-        } catch (cause) {
-          throw new SyncRequestError('network', `The response from ${options.url} was lost: ${describe(cause)}`, { cause, status: response.status });
-        }
-        const nullBody = response.status === 204 || response.status === 304;
-        return new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
-      };
-      let timer: unknown;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = clock.setTimeout(() => {
-          controller.abort();
-          reject(new SyncRequestError('timeout', `No complete response from ${options.url} within ${timeoutMs} ms`));
-        }, timeoutMs);
-      });
-      const work = exchange();
-      // Once the deadline wins, the aborted exchange's own failure is of no interest.
-      work.catch(() => undefined);
+  /**
+   * One POST with a deadline over the whole exchange; the body is read here to count its bytes.
+   * Fails with a `SyncRequestError` (`network`, `timeout`) when no complete response arrives.
+   */
+  async function exchange(init: RequestInit, progress: RequestProgress | undefined, seen: { status?: number }): Promise<{ response: Response; body: Uint8Array<ArrayBuffer> }> {
+    const controller = new AbortController();
+    init.signal?.addEventListener('abort', () => controller.abort());
+    if (progress) progress.sending(typeof init.body === 'string' ? utf8Length(init.body) : 0);
+    const work = (async () => {
+      let response: Response;
       try {
-        return await Promise.race([work, deadline]);
-      } finally {
-        clock.clearTimeout(timer);
+        response = await baseFetch(options.url, { ...init, signal: controller.signal });
+      } catch (cause) {
+        throw new SyncRequestError('network', `The request to ${options.url} failed: ${describe(cause)}`, { cause });
       }
+      seen.status = response.status;
+      const length = Number(response.headers.get('content-length'));
+      const total = Number.isFinite(length) && length > 0 ? length : null;
+      try {
+        const body = await readBody(response, progress ? (bytes) => progress.receiving(bytes, total) : undefined);
+        return { response, body };
+      } catch (cause) {
+        throw new SyncRequestError('network', `The response from ${options.url} was lost: ${describe(cause)}`, { cause, status: response.status });
+      }
+    })();
+    let timer: unknown;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = clock.setTimeout(() => {
+        controller.abort();
+        reject(new SyncRequestError('timeout', `No complete response from ${options.url} within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    // Once the deadline wins, the aborted exchange's own failure is of no interest.
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clock.clearTimeout(timer);
+    }
+  }
+
+  /** The fetch urql calls: `exchange`, its body handed back in a fresh Response. */
+  function fetchFor(progress: RequestProgress | undefined, seen: { status?: number }): FetchLike {
+    return async (_input, init) => {
+      const { response, body } = await exchange({ ...init }, progress, seen);
+      const nullBody = response.status === 204 || response.status === 304;
+      return new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
     };
   }
 
@@ -202,12 +258,48 @@ export function createTransport(options: TransportOptions): Transport {
     return result.data;
   }
 
+  /**
+   * The sync requests (`synchronize`, download pages) are sent by a direct POST, not through the
+   * urql client: they are the SDK's hot path, made on a timer and per selective sync, and their
+   * results are never cached, deduplicated or streamed, so the client's per-operation work (keying
+   * the variables, the exchange pipeline) buys nothing. The request is the one urql sends (the same
+   * printed document, operation name, headers and JSON body), and every failure is classified as a
+   * urql result would be (`classify`).
+   */
+  function prepare(document: DocumentNode): { query: string; operationName: string | undefined } {
+    return { query: stringifyDocument(document), operationName: getOperationName(document) };
+  }
+
+  async function post<Data>(prepared: { query: string; operationName: string | undefined }, variables: AnyVariables, progress?: RequestProgress): Promise<Data> {
+    if (!isOnline()) throw new SyncRequestError('offline', 'The device is offline; nothing was sent', { mayHaveApplied: false });
+    const requestHeaders: Record<string, string> = { accept: ACCEPT };
+    for (const [name, value] of Object.entries(await headers())) requestHeaders[name.toLowerCase()] = value;
+    requestHeaders['content-type'] ??= 'application/json';
+    const body = JSON.stringify({ operationName: prepared.operationName, query: prepared.query, variables });
+    const seen: { status?: number } = {};
+    const { response, body: bytes } = await exchange({ method: 'POST', headers: requestHeaders, body }, progress, seen);
+    let payload: { data?: Data | null; errors?: unknown };
+    try {
+      payload = parsePayload(response, bytes);
+    } catch (cause) {
+      const failed = (response.status < 200 || response.status >= 300) && response.statusText;
+      const networkError = failed ? new Error(response.statusText) : cause instanceof Error ? cause : new Error(String(cause));
+      throw classify(new CombinedError({ networkError, response }), response.status);
+    }
+    if (Array.isArray(payload.errors)) throw classify(new CombinedError({ graphQLErrors: payload.errors, response }), response.status);
+    if (!payload.data) throw new SyncRequestError('protocol', 'The response has no data', { status: response.status });
+    return payload.data;
+  }
+
+  const synchronizeRequest = prepare(synchronizeDocument);
+  const downloadPageRequest = prepare(downloadPageDocument);
+
   return {
     async synchronize(variables, progress) {
-      return (await execute('mutation', synchronizeDocument, variables, progress)).synchronize;
+      return (await post<SynchronizeMutation>(synchronizeRequest, variables, progress)).synchronize;
     },
     async downloadPage(cursor, progress) {
-      return (await execute('query', downloadPageDocument, { cursor }, progress)).downloadPage;
+      return (await post<DownloadPageQuery>(downloadPageRequest, { cursor }, progress)).downloadPage;
     },
     async read(query, variables) {
       return execute<Record<string, unknown>, Record<string, unknown>>('query', query, { ...variables });

@@ -45,4 +45,41 @@ describe('request failure classification', () => {
     });
     expect(authorization).toBe('Bearer dev:alice');
   });
+
+  it('classifies a body with neither data nor errors, and a text body that is not JSON', async () => {
+    expect(await failureOf(json(200, { hello: 1 }))).toMatchObject({ kind: 'protocol', mayHaveApplied: true });
+    const text = async () => new Response('upstream said no', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/plain' } });
+    expect(await failureOf(text)).toMatchObject({ kind: 'server', status: 502 });
+  });
+
+  it('sends the sync request as a GraphQL POST: operation name, document, variables, headers', async () => {
+    let init: RequestInit | undefined;
+    let url: unknown;
+    const transport = createTransport({
+      url: 'http://sync.test/graphql',
+      token: 'dev:alice',
+      headers: { 'X-App': 'field' },
+      fetch: async (input, given) => {
+        url = input;
+        init = given;
+        return json(200, { data: { synchronize: { syncId: 's' } } })();
+      },
+    });
+    const progress = { sent: -1, sending(bytes: number) { this.sent = bytes; }, receiving() {} };
+    const result = await transport.synchronize({ input: { ...input, checkpoint: 'é€😀' }, selection: null }, progress);
+    expect(result).toEqual({ syncId: 's' });
+    expect(String(url)).toBe('http://sync.test/graphql');
+    expect(init?.method).toBe('POST');
+    const headers = new Headers(init?.headers);
+    expect(headers.get('content-type')).toBe('application/json');
+    expect(headers.get('authorization')).toBe('Bearer dev:alice');
+    expect(headers.get('x-app')).toBe('field');
+    expect(headers.get('accept')).toContain('application/json');
+    const body = JSON.parse(String(init?.body)) as { operationName: string; query: string; variables: unknown };
+    expect(body.operationName).toBe('Synchronize');
+    expect(body.query).toContain('mutation Synchronize(');
+    expect(body.query).toContain('fragment SyncResultFields');
+    expect(body.variables).toEqual({ input: { ...input, checkpoint: 'é€😀' }, selection: null });
+    expect(progress.sent).toBe(new TextEncoder().encode(String(init?.body)).byteLength);
+  });
 });
