@@ -8,6 +8,12 @@ export interface ServerConfig {
   port: number;
   /** PostgreSQL URL; when absent the embedded PGlite database is used. */
   databaseUrl?: string;
+  /**
+   * PostgreSQL: prepare small statements by name (one round trip each instead of two) and plan
+   * them per execution. Off for a pooler that cannot keep prepared statements or refuses the
+   * `plan_cache_mode` startup parameter (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements: boolean;
   /** Directory for PGlite's data, or `memory` for an in-memory database. */
   pgliteDir: string;
   /** Seed the demo data set when the database is empty. */
@@ -105,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     mode,
     port: int(env.PORT, 4000),
     databaseUrl: env.DATABASE_URL || undefined,
+    preparedStatements: bool(env.PG_PREPARED_STATEMENTS, true),
     pgliteDir: env.PGLITE_DIR || './.data/pglite',
     seedDemoData: bool(env.SEED_DEMO_DATA, true),
     auth: {

@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Db } from '../registry/define-entity.ts';
+import { preparingClient } from './prepared-statements.ts';
 
 /** The generated drizzle-kit migrations. */
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -26,6 +27,8 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** PostgreSQL pool size. */
   maxConnections?: number;
+  /** PostgreSQL: prepared statements (`prepared-statements.ts`); default on. */
+  preparedStatements?: boolean;
   /** Told the text of every statement drizzle runs: how tests count round trips. */
   onQuery?: (query: string) => void;
 }
@@ -33,7 +36,7 @@ export interface DatabaseOptions {
 /** Opens the database and applies the migrations (safe when several servers start at once). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const logger = options.onQuery ? { logQuery: options.onQuery } : undefined;
-  const database = options.url ? await openPostgres(options.url, options.maxConnections ?? 10, logger) : await openPglite(options.pgliteDir, logger);
+  const database = options.url ? await openPostgres(options.url, options.maxConnections ?? 10, options.preparedStatements ?? true, logger) : await openPglite(options.pgliteDir, logger);
   return database;
 }
 
@@ -47,7 +50,7 @@ async function openPglite(dir = 'memory', logger: QueryLogger): Promise<Database
   return { kind: 'pglite', db: db as unknown as Db, close: () => client.close() };
 }
 
-async function openPostgres(url: string, max: number, logger: QueryLogger): Promise<Database> {
+async function openPostgres(url: string, max: number, prepared: boolean, logger: QueryLogger): Promise<Database> {
   // Migrations run on one dedicated connection holding an advisory lock, so that servers
   // starting together on one database do not apply them twice.
   const migrator = postgres(url, { max: 1, onnotice: () => {} });
@@ -60,8 +63,12 @@ async function openPostgres(url: string, max: number, logger: QueryLogger): Prom
   }
   // A database that is away must give a clear error soon, not hold requests for the driver's
   // default 30 s connect timeout.
-  const client = postgres(url, { max, connect_timeout: 5, onnotice: () => {} });
-  const db = drizzlePostgres(client, { logger });
+  // Statements are prepared by name (one round trip each, `prepared-statements.ts`) but still
+  // planned for their parameters, as unnamed ones are: a generic plan cannot tell that
+  // `changed_tx >= $1` selects a handful of rows and would scan the whole table.
+  const connection = prepared ? { plan_cache_mode: 'force_custom_plan' } : {};
+  const client = postgres(url, { max, connect_timeout: 5, onnotice: () => {}, connection });
+  const db = drizzlePostgres(prepared ? preparingClient(client) : client, { logger });
   return { kind: 'postgres', db: db as unknown as Db, close: () => client.end({ timeout: 5 }) };
 }
 
