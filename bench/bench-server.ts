@@ -13,7 +13,7 @@ export interface BenchServer {
   syncUrl: string;
   baselineUrl: string;
   sql(...statements: string[]): Promise<Record<string, unknown>[]>;
-  memoryStart(): Promise<void>;
+  memoryStart(options?: { collectEveryMs?: number }): Promise<void>;
   memoryStop(): Promise<MemoryWindow>;
   close(): Promise<void>;
 }
@@ -26,7 +26,7 @@ const running = new Set<ChildProcess>();
 export async function startBenchServer(databaseUrl: string | undefined): Promise<BenchServer> {
   const profile = process.env.BENCH_SERVER_PROFILE;
   const child = fork(entry, [], {
-    execArgv: ['--import', 'tsx', '--max-old-space-size=4096', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+    execArgv: ['--import', 'tsx', '--max-old-space-size=4096', '--expose-gc', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     env: { ...process.env, NODE_ENV: 'development', BENCH_DATABASE_URL: databaseUrl ?? '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -67,7 +67,7 @@ export async function startBenchServer(databaseUrl: string | undefined): Promise
     syncUrl: info.syncUrl,
     baselineUrl: info.baselineUrl,
     sql: (...statements) => call('sql', { statements }),
-    memoryStart: async () => void (await call('memoryStart', {})),
+    memoryStart: async (options = {}) => void (await call('memoryStart', options)),
     memoryStop: () => call('memoryStop', {}),
     close: async () => {
       if (exited) return;

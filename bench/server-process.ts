@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GCProfiler } from 'node:v8';
 import { loadConfig } from '../server/src/config.ts';
 import { createSyncServer } from '../server/src/server.ts';
 import { createBaselineHandler } from './baseline-routes.ts';
@@ -19,25 +20,51 @@ function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
-/** Samples `process.memoryUsage()` while a window is open. */
+/**
+ * Samples `process.memoryUsage()` while a window is open, and records every collection V8 makes
+ * in it (`v8.GCProfiler`) for the heap still live after each full one; on request it makes full
+ * collections itself at an interval. The window starts from a collected heap (the process runs
+ * with `--expose-gc`; starting is not timed).
+ */
 class MemorySampler {
   private window: MemoryWindow | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private profiler: GCProfiler | null = null;
+  private collector: NodeJS.Timeout | null = null;
 
   rowsRead(count: number): void {
     if (this.window) this.window.maxRowsRead = Math.max(this.window.maxRowsRead, count);
   }
 
-  start(): void {
+  start(collectEveryMs?: number): void {
+    globalThis.gc?.();
     const { rss, heapUsed } = process.memoryUsage();
-    this.window = { before: { rss, heapUsed }, peak: { rss, heapUsed }, maxRowsRead: 0 };
+    this.window = { before: { rss, heapUsed }, peak: { rss, heapUsed }, liveHeapAfterGc: null, maxRowsRead: 0 };
     this.timer ??= setInterval(() => this.sample(), SAMPLE_MS);
+    this.profiler = new GCProfiler();
+    this.profiler.start();
+    const gc = globalThis.gc;
+    if (collectEveryMs && gc) {
+      this.collector = setInterval(() => {
+        gc();
+        this.live(process.memoryUsage().heapUsed);
+      }, collectEveryMs);
+    }
+  }
+
+  private live(heapUsed: number): void {
+    if (this.window) this.window.liveHeapAfterGc = Math.max(this.window.liveHeapAfterGc ?? 0, heapUsed);
   }
 
   stop(): MemoryWindow {
     this.sample();
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.collector) clearInterval(this.collector);
+    this.timer = this.collector = null;
+    for (const collection of this.profiler?.stop()?.statistics ?? []) {
+      if (collection.gcType === 'MarkSweepCompact') this.live(collection.afterGC.heapStatistics.usedHeapSize);
+    }
+    this.profiler = null;
     const window = this.window!;
     this.window = null;
     return window;
@@ -77,7 +104,7 @@ async function handle(request: RpcRequest): Promise<unknown> {
       return rows;
     }
     case 'memoryStart':
-      memory.start();
+      memory.start((request as RpcRequest<'memoryStart'>).params.collectEveryMs);
       return null;
     case 'memoryStop':
       return memory.stop();
