@@ -1,4 +1,4 @@
-import { and, asc, gt } from 'drizzle-orm';
+import { and, gt } from 'drizzle-orm';
 import { currentSnapshot } from '../db/connect.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
@@ -8,6 +8,7 @@ import { changedRows, deletedSince, formerlyDownloadable, probeChanges } from '.
 import { decodeCheckpoint, decodeCursor, encodeCheckpoint, encodeCursor, type DownloadCursor } from './checkpoint.ts';
 import { SyncRequestError } from './errors.ts';
 import { idIn } from './id-list.ts';
+import { selectRows } from './row-select.ts';
 import type { ObjectKey, Row, SyncObjectData } from './types.ts';
 
 /**
@@ -118,7 +119,7 @@ async function refresh(db: Db, registry: Registry, viewer: Viewer, groups: Map<s
   for (const [entity, idSet] of groups) {
     const model = registry.get(entity)!;
     const where = full && isDownloaded(model) ? downloadWhere(model, viewer) : readWhere(model, viewer);
-    const rows = await db.select().from(model.table).where(and(idIn(model, idSet), where)).orderBy(asc(model.table.id));
+    const rows = await selectRows(db, model.table, { where: and(idIn(model, idSet), where), orderById: true });
     const found = new Set<string>();
     for (const row of rows) {
       found.add(row.id as string);
@@ -248,12 +249,11 @@ async function fillPage(
       keys = changed.map((c) => c.row.id as string);
     } else {
       const table = current.table;
-      const rows = await db
-        .select()
-        .from(table)
-        .where(and(downloadWhere(current, viewer), after ? gt(table.id, after) : undefined))
-        .orderBy(asc(table.id))
-        .limit(room + 1);
+      const rows = await selectRows(db, table, {
+        where: and(downloadWhere(current, viewer), after ? gt(table.id, after) : undefined),
+        orderById: true,
+        limit: room + 1,
+      });
       rows.slice(0, room).forEach((row) => out.upsert(current.name, row));
       keys = rows.map((r) => r.id as string);
     }

@@ -4,6 +4,7 @@ import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { readWhere } from './access.ts';
+import { selectRows } from './row-select.ts';
 import { SyncRequestError } from './errors.ts';
 import type { Row } from './types.ts';
 import { isUuid } from './validate.ts';
@@ -13,7 +14,7 @@ import { isUuid } from './validate.ts';
 /** One object by id, or null when it does not exist or the viewer may not read it. */
 export async function getObject(db: Db, model: EntityModel, viewer: Viewer, id: string): Promise<Row | null> {
   if (!isUuid(id)) return null;
-  const [row] = await db.select().from(model.table).where(and(eq(model.table.id, id), readWhere(model, viewer)));
+  const [row] = await selectRows(db, model.table, { where: and(eq(model.table.id, id), readWhere(model, viewer)) });
   return row ?? null;
 }
 
