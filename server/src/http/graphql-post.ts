@@ -67,12 +67,26 @@ function matches(wanted: string, offered: string): boolean {
   return (offeredType === '*' || offeredType === type) && (offeredSubtype === '*' || offeredSubtype === subtype);
 }
 
+/** Accept headers seen lately and their answers: a client sends the same one with every request. */
+const negotiated = new Map<string, JsonMediaType | null>();
+const NEGOTIATED_MAX = 64;
+
 /**
  * The media type yoga's result processors would answer a single result with, given the Accept
  * header (the last match in its order wins: the client's most preferred JSON type); null when it
  * would pick a streaming one or none.
  */
 export function negotiateMediaType(accept: string | undefined): JsonMediaType | null {
+  const key = accept ?? '';
+  const known = negotiated.get(key);
+  if (known !== undefined) return known;
+  const chosen = negotiate(accept);
+  if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+  negotiated.set(key, chosen);
+  return chosen;
+}
+
+function negotiate(accept: string | undefined): JsonMediaType | null {
   const offered: string[] = [];
   for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
     const [mediaType, ...params] = entry.split(';');

@@ -37,14 +37,24 @@ function isGraphQLJsonPost(request: IncomingMessage): boolean {
   return contentType === 'application/json' || contentType.startsWith('application/json;');
 }
 
+/** Origins of the hosts seen lately: every request of a client names the same one. */
+const origins = new Map<string, string>();
+const ORIGINS_MAX = 64;
+
 /** The origin the request was addressed to, as the fetch adapter builds (and `URL` normalizes) it. */
 function originOf(request: IncomingMessage): string {
-  const protocol = (request.socket as TLSSocket).encrypted ? 'https' : 'http';
-  try {
-    return new URL(`${protocol}://${request.headers.host ?? 'localhost'}`).origin;
-  } catch {
-    return `${protocol}://localhost`;
+  const address = `${(request.socket as TLSSocket).encrypted ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}`;
+  let origin = origins.get(address);
+  if (origin === undefined) {
+    try {
+      origin = new URL(address).origin;
+    } catch {
+      origin = `${address.slice(0, address.indexOf(':'))}://localhost`;
+    }
+    if (origins.size >= ORIGINS_MAX) origins.clear();
+    origins.set(address, origin);
   }
+  return origin;
 }
 
 /** The body, or null when it is larger than the limit (the rest is then left unread). */
