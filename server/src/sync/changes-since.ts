@@ -1,5 +1,6 @@
 import { and, asc, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { compileSql, type CompiledSql } from '../db/compiled-sql.ts';
 import { queryRows } from '../db/connect.ts';
 import { syncRowHistory, syncTombstones } from '../db/system-tables.ts';
 import type { Db } from '../registry/define-entity.ts';
@@ -101,11 +102,33 @@ function probedEntities(models: readonly EntityModel[], registry: Registry): Ent
  */
 export function probeChangesQuery(models: readonly EntityModel[], snapshot: string, registry: Registry): SQL {
   const probed = probedEntities(models, registry);
-  if (probed.length === 0) return sql`select pg_current_snapshot()::text as snapshot, false as changed`;
-  const rows = probed.map((model) => sql`exists (select from ${model.table} where ${writtenSince(model.table.changedTx, snapshot)})`);
+  const [, xmax, xip = ''] = snapshot.split(':');
+  const shape = `${probed.map((m) => m.name).join(',')}|${xip === '' ? 'none' : 'in-progress'}`;
+  let compiled = compiledProbes.get(registry)?.get(shape);
+  if (!compiled) {
+    compiled = compileProbe(probed, xip !== '');
+    if (!compiledProbes.has(registry)) compiledProbes.set(registry, new Map());
+    compiledProbes.get(registry)!.set(shape, compiled);
+  }
+  return compiled({ xmax, xip: `{${xip}}` });
+}
+
+/** The probe statements of a registry, compiled once per set of entities and snapshot shape. */
+const compiledProbes = new WeakMap<Registry, Map<string, CompiledSql<{ xmax: string | undefined; xip: string }>>>();
+
+function compileProbe(probed: readonly EntityModel[], inProgress: boolean) {
+  if (probed.length === 0) return compileSql<{ xmax: string | undefined; xip: string }>(sql`select pg_current_snapshot()::text as snapshot, false as changed`);
+  // writtenSince's condition, with the snapshot's parts as parameters.
+  const since = (column: AnyPgColumn) =>
+    inProgress
+      ? sql`(${column} >= ${sql.placeholder('xmax')}::xid8 or ${column} = any(${sql.placeholder('xip')}::xid8[]))`
+      : sql`(${column} >= ${sql.placeholder('xmax')}::xid8)`;
+  const rows = probed.map((model) => sql`exists (select from ${model.table} where ${since(model.table.changedTx)})`);
   const names = sql.join(probed.map((m) => sql`${m.name}`), sql`, `);
-  const deleted = sql`exists (select from ${syncTombstones} where ${syncTombstones.entity} in (${names}) and ${writtenSince(syncTombstones.tx, snapshot)})`;
-  return sql`select pg_current_snapshot()::text as snapshot, (${sql.join([...rows, deleted], sql` or `)}) as changed`;
+  const deleted = sql`exists (select from ${syncTombstones} where ${syncTombstones.entity} in (${names}) and ${since(syncTombstones.tx)})`;
+  return compileSql<{ xmax: string | undefined; xip: string }>(
+    sql`select pg_current_snapshot()::text as snapshot, (${sql.join([...rows, deleted], sql` or `)}) as changed`,
+  );
 }
 
 /**
