@@ -57,29 +57,63 @@ function originOf(request: IncomingMessage): string {
   return origin;
 }
 
+/**
+ * Reads a request's body within a limit. A class rather than closures: the server runs through
+ * tsx, whose `keepNames` names every closure as it is created, and this runs for every request.
+ */
+class BodyReader {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  readonly done: Promise<Buffer<ArrayBuffer> | null>;
+  private resolve!: (body: Buffer<ArrayBuffer> | null) => void;
+  private reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly limit: number,
+  ) {
+    this.done = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.onData = this.onData.bind(this);
+    this.onEnd = this.onEnd.bind(this);
+    this.onError = this.onError.bind(this);
+    this.onClose = this.onClose.bind(this);
+    request.on('data', this.onData).on('end', this.onEnd).on('error', this.onError).on('close', this.onClose);
+  }
+
+  private stop(): void {
+    this.request.off('data', this.onData).off('end', this.onEnd).off('error', this.onError).off('close', this.onClose);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size <= this.limit) return void this.chunks.push(chunk);
+    this.stop();
+    this.resolve(null);
+  }
+
+  private onEnd(): void {
+    this.stop();
+    this.resolve(Buffer.concat(this.chunks, this.size));
+  }
+
+  private onError(error: unknown): void {
+    this.stop();
+    this.reject(error);
+  }
+
+  // A client that goes away mid-body ends the request without an 'end'.
+  private onClose(): void {
+    this.stop();
+    this.reject(new Error('The client closed the request before sending its body'));
+  }
+}
+
 /** The body, or null when it is larger than the limit (the rest is then left unread). */
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer<ArrayBuffer> | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => request.off('data', onData).off('end', onEnd).off('error', reject).off('close', onClose);
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      stop();
-      resolve(null);
-    };
-    const onEnd = () => {
-      stop();
-      resolve(Buffer.concat(chunks, size));
-    };
-    // A client that goes away mid-body ends the request without an 'end'.
-    const onClose = () => {
-      stop();
-      reject(new Error('The client closed the request before sending its body'));
-    };
-    request.on('data', onData).on('end', onEnd).on('error', reject).on('close', onClose);
-  });
+  return new BodyReader(request, limit).done;
 }
 
 /** The fetch `Request` of a Node request whose body was already read. */
@@ -96,35 +130,49 @@ function write(response: ServerResponse, { status, headers, body }: PlainRespons
   response.end(bytes);
 }
 
+/** Answers with a fetch `Response` made elsewhere (a refusal, or the fetch handler's answer). */
+function refuse(request: IncomingMessage, response: ServerResponse, answer: Response): Promise<void> | void {
+  return sendNodeResponse(answer, response, request, false);
+}
+
+function tooLarge(request: IncomingMessage, response: ServerResponse, maxBodyBytes: number): Promise<void> | void {
+  response.setHeader('connection', 'close');
+  return refuse(request, response, jsonError(413, new BodyTooLargeError(maxBodyBytes).message, 'PAYLOAD_TOO_LARGE'));
+}
+
+/** The CORS headers yoga adds to the responses it makes (its default: any origin, credentials). */
+function corsHeaders(request: IncomingMessage): Record<string, string> | undefined {
+  const headers = {
+    get(name: string) {
+      const value = request.headers[name];
+      return value === undefined ? null : value;
+    },
+  };
+  return getCORSHeadersByRequestAndOptions({ headers } as unknown as Request, {}) ?? undefined;
+}
+
 /** The listener: JSON POSTs to `/graphql` served directly, everything else by the fetch handler. */
 export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
   const adapter = createServerAdapter((request: Request) => options.fetch(request));
 
   async function graphqlPost(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const refuse = (answer: Response) => sendNodeResponse(answer, response, request, false);
-    const tooLarge = () => {
-      response.setHeader('connection', 'close');
-      return refuse(jsonError(413, new BodyTooLargeError(options.maxBodyBytes).message, 'PAYLOAD_TOO_LARGE'));
-    };
     const declared = request.headers['content-length'];
-    if (declared !== undefined && Number(declared) > options.maxBodyBytes) return tooLarge();
+    if (declared !== undefined && Number(declared) > options.maxBodyBytes) return tooLarge(request, response, options.maxBodyBytes);
     const body = await readBody(request, options.maxBodyBytes);
-    if (!body) return tooLarge();
+    if (!body) return tooLarge(request, response, options.maxBodyBytes);
     let context: ServerContext;
     try {
       context = { viewer: await options.authenticate(request.headers.authorization), origin: originOf(request) };
     } catch (error) {
-      if (error instanceof AuthError) return refuse(jsonError(401, error.message, 'UNAUTHENTICATED'));
+      if (error instanceof AuthError) return refuse(request, response, jsonError(401, error.message, 'UNAUTHENTICATED'));
       throw error;
     }
     const mediaType = negotiateMediaType(request.headers.accept);
     const params = mediaType ? parseParams(body) : null;
     const answer = params && mediaType ? await options.graphql(params, context, mediaType) : null;
-    if (!answer) return refuse(await options.fetch(toRequest(request, context.origin, body)));
-    // yoga adds these to the responses it makes (its default CORS: any origin, credentials).
-    const cors = getCORSHeadersByRequestAndOptions({ headers: { get: (name: string) => request.headers[name] ?? null } } as unknown as Request, {});
+    if (!answer) return refuse(request, response, await options.fetch(toRequest(request, context.origin, body)));
     const headers = { ...answer.headers };
-    for (const [name, value] of Object.entries(cors ?? {})) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(corsHeaders(request) ?? {})) headers[name.toLowerCase()] = value;
     write(response, { ...answer, headers });
   }
 
