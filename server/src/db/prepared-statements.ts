@@ -10,7 +10,9 @@ import type { Sql } from 'postgres';
  *
  * Only statements with few parameters and short text are prepared: bulk writes and long
  * generated statements vary in shape and would fill every connection's statement cache with
- * statements used once. postgres.js re-prepares a statement that a schema change invalidated.
+ * statements used once. What is left is bounded by the code's query shapes, and postgres.js
+ * replaces each connection after 30 to 60 minutes (`max_lifetime`), which empties its cache.
+ * postgres.js re-prepares a statement that a schema change invalidated.
  */
 
 /** Most parameters of a statement worth preparing. */
