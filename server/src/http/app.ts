@@ -1,4 +1,4 @@
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { execute, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { ServerConfig } from '../config.ts';
 import { buildSchema } from '../graphql/schema.ts';
@@ -46,6 +46,15 @@ function isGraphiQLPage(request: Request, url: URL): boolean {
   return request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html') && !url.searchParams.has('query');
 }
 
+/**
+ * Operations run by graphql-js's own `execute`, not yoga's default executor: that one is a fork
+ * for @defer/@stream and cancellation, which the sync API does not use, and it copies every input
+ * variable before coercing it (a tenth of the server's work for a 10 000-change upload).
+ */
+const graphqlJsExecute: Plugin = {
+  onExecute: ({ setExecuteFn }) => setExecuteFn(execute as Parameters<typeof setExecuteFn>[0]),
+};
+
 const disableIntrospection: Plugin = {
   onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
 };
@@ -62,7 +71,7 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
     graphiql: config.graphiql ? { defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer dev:alice' }) } : false,
     maskedErrors: { maskError },
     context: ({ viewer, origin }) => ({ viewer, services, baseUrl: config.publicUrl ?? origin }),
-    plugins: [queryLimits, objectListsPlugin, ...(config.introspection ? [] : [disableIntrospection])],
+    plugins: [graphqlJsExecute, queryLimits, objectListsPlugin, ...(config.introspection ? [] : [disableIntrospection])],
     // One operation per request: batches would multiply the limits above.
     batching: false,
     logging: false,
