@@ -27,7 +27,7 @@ export async function startBenchServer(databaseUrl: string | undefined): Promise
   const profile = process.env.BENCH_SERVER_PROFILE;
   const child = fork(entry, [], {
     execArgv: ['--import', 'tsx', '--max-old-space-size=4096', '--expose-gc', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
-    env: { ...process.env, NODE_ENV: 'development', BENCH_DATABASE_URL: databaseUrl ?? '' },
+    env: { ...process.env, NODE_ENV: 'production', BENCH_DATABASE_URL: databaseUrl ?? '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   running.add(child);

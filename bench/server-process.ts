@@ -81,6 +81,9 @@ class MemorySampler {
 const send = (message: RpcResponse | Ready) => process.send!(message);
 const memory = new MemorySampler();
 const bench = await openBenchDatabase(process.env.BENCH_DATABASE_URL || undefined);
+// The process runs with NODE_ENV=production, as deployed (graphql-js and the other libraries skip
+// their development checks); only the sync server's own configuration is development's, so that
+// it accepts the dev tokens the clients send (like the baseline, it parses the token, no JWT).
 const config = loadConfig({ NODE_ENV: 'development', PGLITE_DIR: 'memory', SEED_DEMO_DATA: 'true' });
 const sync = await createSyncServer({ config, database: bench.database, onRowsRead: (count) => memory.rowsRead(count) });
 const syncHttp = createServer(sync.app.handleNode);
