@@ -3,10 +3,10 @@ import { ContentIndex } from './content-index.ts';
 import type { AttributeValues, ObjectKey } from './entity-types.ts';
 import { DatabaseClosedError } from './errors.ts';
 import { contentHashesOf } from './file-content.ts';
-import { deepFreeze } from './frozen.ts';
+import { deepFreeze, freezeRecord } from './frozen.ts';
 import type { DownloadMode, SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
 import { objectKey, parseObjectKey, serverState, type LocalObject, type ServerStamp } from './local-object.ts';
-import { CONTENTS_STORE, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
+import { CONTENTS_STORE, markFrozenObjects, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
 
 /**
  * The device's working set in memory, persisted through a storage adapter. Every change goes
@@ -224,8 +224,12 @@ export class LocalStore implements ObjectSource {
     const run = async (): Promise<T> => {
       if (this.closed) throw new DatabaseClosedError();
       const { changes, result } = compute();
-      for (const object of changes.objects?.values() ?? []) deepFreeze(object);
-      await this.storage.write(toWrites(changes));
+      let plain = true;
+      for (const object of changes.objects?.values() ?? []) if (!freezeRecord(object)) plain = false;
+      const writes = toWrites(changes);
+      // Frozen plain data is as good as a copy: the adapter need not check each record again.
+      if (plain) markFrozenObjects(writes);
+      await this.storage.write(writes);
       const adopted = this.applyInMemory(changes);
       this.notify(source, changes, adopted);
       return result;
