@@ -83,8 +83,8 @@ export function parseObjectKey(key: string): ObjectKey {
  * copied: it is frozen in place, so the caller must not change it afterwards.
  */
 export function syncedObject(state: ServerState): LocalObject {
-  // Frozen as one, so that the record tells whether its state is plain data (`isFrozenRecord`).
-  return deepFreeze({ entity: state.__typename, id: state.id, synced: state, pending: null, draft: null });
+  // Frozen around its state, so that the record tells whether the state is plain data (`freezeRecord`).
+  return freezeAround({ entity: state.__typename, id: state.id, synced: state, pending: null, draft: null }, state);
 }
 
 /** Structural equality of attribute values (scalars, and JSON for `JSON` attributes). */
