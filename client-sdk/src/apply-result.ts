@@ -185,6 +185,7 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
   return {
     changes: {
       objects: writes,
+      handOver: true,
       putFailures: download.failures,
       meta: { inflight: null, ...(inflight.mode === 'full' ? { checkpoint: download.checkpoint } : {}) },
     },

@@ -11,18 +11,54 @@ function isPlainContainer(value: object): boolean {
 }
 
 /**
+ * The containers `deepFreeze` froze that hold, at any depth, something structured cloning would
+ * not copy faithfully (a function, a Date, a class instance). Rare, so that looking a frozen
+ * container up costs next to nothing.
+ */
+const impure = new WeakSet<object>();
+
+/**
  * Freezes a value and the plain objects and arrays in it, in place, and returns it. A subtree
  * that is already frozen is taken as frozen throughout (this module only ever freezes deeply);
- * `isFrozenData` does not rely on that.
+ * `isFrozenData` does not rely on that, `freezeRecord` does.
  */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || !isPlainContainer(value)) return value;
-  Object.freeze(value);
-  for (const key in value) {
-    const child: unknown = value[key];
-    if (typeof child === 'object' && child !== null) deepFreeze(child);
-  }
+  freeze(value);
   return value;
+}
+
+/** `deepFreeze`, telling whether the value is plain data (see `freezeRecord`). */
+function freeze(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return typeof value !== 'function' && typeof value !== 'symbol';
+  if (!isPlainContainer(value)) return false;
+  if (Object.isFrozen(value)) return !impure.has(value);
+  Object.freeze(value);
+  let plain = true;
+  for (const key in value) {
+    if (!freeze((value as Record<string, unknown>)[key])) plain = false;
+  }
+  if (!plain) impure.add(value);
+  return plain;
+}
+
+/**
+ * Deep-freezes a record (like `deepFreeze`) and tells, at the cost of one look-up for a record
+ * frozen before, whether it is now frozen plain data: true unless `deepFreeze` met something else
+ * in it. Unlike `isFrozenData` it trusts that a frozen part was frozen by this module, which holds
+ * for the records the local database makes (app values are copies, server objects parsed JSON).
+ */
+export function freezeRecord(value: unknown): boolean {
+  return freeze(value);
+}
+
+/**
+ * Freezes `shell`, a new plain object whose only part that is not a primitive is `part`, and
+ * deep-freezes `part`: `deepFreeze(shell)` without walking the shell's own fields.
+ */
+export function freezeAround<T extends object>(shell: T, part: unknown): T {
+  Object.freeze(shell);
+  if (!freeze(part)) impure.add(shell);
+  return shell;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AttributeValue, AttributeValues, EntityMetadata, ObjectKey, ObjectStatus, PendingOp } from './entity-types.ts';
 import { InvalidChangeError } from './errors.ts';
-import { deepFreeze } from './frozen.ts';
+import { deepFreeze, freezeAround } from './frozen.ts';
 
 /**
  * One object on the device and its change tracking, as pure functions over plain (persistable)
@@ -83,7 +83,8 @@ export function parseObjectKey(key: string): ObjectKey {
  * copied: it is frozen in place, so the caller must not change it afterwards.
  */
 export function syncedObject(state: ServerState): LocalObject {
-  return Object.freeze({ entity: state.__typename, id: state.id, synced: deepFreeze(state), pending: null, draft: null });
+  // Frozen around its state, so that the record tells whether the state is plain data (`freezeRecord`).
+  return freezeAround({ entity: state.__typename, id: state.id, synced: state, pending: null, draft: null }, state);
 }
 
 /** Structural equality of attribute values (scalars, and JSON for `JSON` attributes). */

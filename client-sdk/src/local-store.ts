@@ -3,10 +3,10 @@ import { ContentIndex } from './content-index.ts';
 import type { AttributeValues, ObjectKey } from './entity-types.ts';
 import { DatabaseClosedError } from './errors.ts';
 import { contentHashesOf } from './file-content.ts';
-import { deepFreeze } from './frozen.ts';
+import { deepFreeze, freezeRecord } from './frozen.ts';
 import type { DownloadMode, SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
 import { objectKey, parseObjectKey, serverState, type LocalObject, type ServerStamp } from './local-object.ts';
-import { CONTENTS_STORE, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
+import { CONTENTS_STORE, markFrozenObjects, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
 
 /**
  * The device's working set in memory, persisted through a storage adapter. Every change goes
@@ -46,6 +46,12 @@ export interface ContentWrite {
 export interface StoreChanges {
   /** Objects to put (their new record) or remove (null), by `objectKey`. */
   objects?: ReadonlyMap<string, LocalObject | null>;
+  /**
+   * The caller hands `objects` over and never uses it again: when it holds only records of one
+   * entity the device has none of yet (a first download), the store keeps it as that entity's
+   * index instead of copying it entry by entry.
+   */
+  handOver?: boolean;
   putFailures?: readonly FailureRecord[];
   removeFailures?: readonly string[];
   putContents?: readonly ContentWrite[];
@@ -218,10 +224,14 @@ export class LocalStore implements ObjectSource {
     const run = async (): Promise<T> => {
       if (this.closed) throw new DatabaseClosedError();
       const { changes, result } = compute();
-      for (const object of changes.objects?.values() ?? []) deepFreeze(object);
-      await this.storage.write(toWrites(changes));
-      this.applyInMemory(changes);
-      this.notify(source, changes);
+      let plain = true;
+      for (const object of changes.objects?.values() ?? []) if (!freezeRecord(object)) plain = false;
+      const writes = toWrites(changes);
+      // Frozen plain data is as good as a copy: the adapter need not check each record again.
+      if (plain) markFrozenObjects(writes);
+      await this.storage.write(writes);
+      const adopted = this.applyInMemory(changes);
+      this.notify(source, changes, adopted);
       return result;
     };
     const next = this.queue.then(run, run);
@@ -266,8 +276,32 @@ export class LocalStore implements ObjectSource {
     this.contents.objectChanged(key, previous, next);
   }
 
-  private applyInMemory(changes: StoreChanges): void {
-    for (const [key, object] of changes.objects ?? []) this.putInMemory(key, object);
+  /**
+   * Keeps `written` as its entity's index when it holds only new records of one entity of which
+   * the device has no objects, updating the other indexes; false (nothing done) otherwise.
+   */
+  private adopt(written: ReadonlyMap<string, LocalObject | null>): boolean {
+    if (!(written instanceof Map)) return false;
+    let entity: string | null = null;
+    for (const object of written.values()) {
+      if (object === null || (entity !== null && object.entity !== entity)) return false;
+      entity = object.entity;
+    }
+    if (entity === null || (this.objects.get(entity)?.size ?? 0) > 0) return false;
+    const objects = written as Map<string, LocalObject>;
+    this.objects.set(entity, objects);
+    for (const [key, object] of objects) {
+      if (object.pending) this.pending.set(key, object);
+      this.contents.objectChanged(key, undefined, object);
+    }
+    return true;
+  }
+
+  /** Applies the changes to memory; true when the written objects' map was adopted as an index. */
+  private applyInMemory(changes: StoreChanges): boolean {
+    const written = changes.objects;
+    const adopted = written !== undefined && changes.handOver === true && this.adopt(written);
+    if (!adopted) for (const [key, object] of written ?? []) this.putInMemory(key, object);
     for (const id of changes.removeFailures ?? []) this.failureRecords.delete(id);
     for (const failure of changes.putFailures ?? []) this.failureRecords.set(failure.id, failure);
     for (const hash of changes.removeContents ?? []) this.contents.contentRemoved(hash);
@@ -276,15 +310,20 @@ export class LocalStore implements ObjectSource {
       if (value === null) this.metadata.delete(name);
       else if (value !== undefined) this.metadata.set(name, value);
     }
+    return adopted;
   }
 
-  /** Tells subscribers; lists of keys and ids are built only for those who listen. */
-  private notify(source: ChangeSource, changes: StoreChanges): void {
+  /**
+   * Tells subscribers; lists of keys and ids are built only for those who listen. `adopted`: the
+   * written map is now an index that later transactions change, so its objects are listed now.
+   */
+  private notify(source: ChangeSource, changes: StoreChanges, adopted: boolean): void {
     const written = changes.objects ?? new Map<string, LocalObject | null>();
     const failures = (changes.putFailures?.length ?? 0) + (changes.removeFailures?.length ?? 0) > 0;
     if ((written.size === 0 && !failures) || this.subscriptions.size === 0) return;
+    const entries = adopted ? [...written] : written;
     let keys: ObjectKey[] | null = null;
-    const objectKeys = () => (keys ??= [...written].map(([key, object]) => (object ? { entity: object.entity, id: object.id } : parseObjectKey(key))));
+    const objectKeys = () => (keys ??= [...entries].map(([key, object]) => (object ? { entity: object.entity, id: object.id } : parseObjectKey(key))));
     const event: StoreEvent = {
       source,
       get objects() {

@@ -119,4 +119,35 @@ describe('local store indexes and format', () => {
     ]);
     expect(all[0]!.objects).toBe(all[0]!.objects);
   });
+
+  it('keeps a handed-over map of new objects of one entity as its index, and only then', async () => {
+    const storage = createMemoryStorage();
+    const store = await LocalStore.open(storage);
+    const events: StoreEvent[] = [];
+    store.subscribe((event) => events.push(event));
+    const first = writes(['Photo:a', photo('a', 'h1')], ['Photo:b', commitObject(editObject(photo('b', 'h2'), { caption: 'mine' }))]);
+    await store.transact('sync', () => ({ changes: { objects: first, handOver: true }, result: undefined }));
+    expect(store.allObjects('Photo').map((o) => o.id)).toEqual(['a', 'b']);
+    expect([...store.pendingObjects()].map((o) => o.id)).toEqual(['b']);
+    expect([...store.missingContents()].map(({ hash }) => hash)).toEqual(['h1', 'h2']);
+    // The event lists what was written, not what the adopted index holds after later writes.
+    await store.transact('local', () => ({ changes: { objects: writes(['Photo:c', photo('c', 'h1')], ['Photo:a', null]) }, result: undefined }));
+    expect(events[0]!.objects).toEqual([
+      { entity: 'Photo', id: 'a' },
+      { entity: 'Photo', id: 'b' },
+    ]);
+    expect(store.allObjects('Photo').map((o) => o.id)).toEqual(['b', 'c']);
+    expect([...(await storage.load()).objects.keys()]).toEqual(['Photo:b', 'Photo:c']);
+
+    // Not kept: the entity has objects already, removals, objects of two entities.
+    const more = writes(['Photo:d', photo('d', 'h1')]);
+    await store.transact('sync', () => ({ changes: { objects: more, handOver: true }, result: undefined }));
+    more.delete('Photo:d');
+    expect(store.allObjects('Photo').map((o) => o.id)).toEqual(['b', 'c', 'd']);
+    const mixed = writes(['WorkOrder:w', syncedObject(serverState('WorkOrder', 'w', { version: 1, createdAt: 't', changedAt: 't' }, {}))], ['Photo:b', null]);
+    await store.transact('sync', () => ({ changes: { objects: mixed, handOver: true }, result: undefined }));
+    mixed.clear();
+    expect(store.allObjects().map((o) => o.id)).toEqual(['c', 'd', 'w']);
+    expect([...store.pendingObjects()]).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { isFrozenData } from '../frozen.ts';
-import { CONTENTS_STORE, emptySnapshot, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
+import { CONTENTS_STORE, emptySnapshot, hasFrozenObjects, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
 
 /** Options of the IndexedDB adapter. */
 export interface IndexedDbStorageOptions {
@@ -110,7 +110,9 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Storag
       if (!failure && next < writes.length) {
         try {
           // IndexedDB copies a value when its write is issued: copy now those the caller could still change.
-          queued = writes.map((write, i) => (i < next || 'delete' in write || isFrozenData(write.value) ? write : copied(write)));
+          const frozenObjects = hasFrozenObjects(writes);
+          const unchangeable = (write: Exclude<StorageWrite, { delete: true }>) => (frozenObjects && write.store === 'objects') || isFrozenData(write.value);
+          queued = writes.map((write, i) => (i < next || 'delete' in write || unchangeable(write) ? write : copied(write)));
         } catch (error) {
           fail(error);
         }

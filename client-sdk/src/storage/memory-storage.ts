@@ -1,5 +1,5 @@
 import { isFrozenData } from '../frozen.ts';
-import { CONTENTS_STORE, emptySnapshot, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
+import { CONTENTS_STORE, emptySnapshot, hasFrozenObjects, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
 
 /**
  * Storage in memory: for tests, for Node processes that do not need to persist, and as the
@@ -17,7 +17,8 @@ export function createMemoryStorage(): StorageAdapter {
     },
     async write(writes: readonly StorageWrite[]) {
       // Copy every value before touching the data: one that cannot be cloned stores nothing.
-      const values = writes.map((write) => ('delete' in write ? undefined : stored(write.value)));
+      const frozenObjects = hasFrozenObjects(writes);
+      const values = writes.map((write) => ('delete' in write ? undefined : frozenObjects && write.store === 'objects' ? write.value : stored(write.value)));
       for (let i = 0; i < writes.length; i++) {
         const write = writes[i]!;
         if (write.store === CONTENTS_STORE) {

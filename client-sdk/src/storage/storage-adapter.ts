@@ -50,3 +50,20 @@ export interface StorageAdapter {
 export function emptySnapshot(): StorageSnapshot {
   return { objects: new Map(), failures: new Map(), meta: new Map() };
 }
+
+/** Batches whose `objects` values are records the local database froze as plain data. */
+const frozenBatches = new WeakSet<readonly StorageWrite[]>();
+
+/**
+ * Marks a batch whose values in the `objects` store the local database froze as plain data
+ * (`freezeRecord`): the SDK's adapters keep them as they are, without checking each one, as they
+ * would after `isFrozenData`. Not part of the public contract.
+ */
+export function markFrozenObjects(writes: readonly StorageWrite[]): void {
+  frozenBatches.add(writes);
+}
+
+/** True when the batch's `objects` values are frozen plain data (see `markFrozenObjects`). */
+export function hasFrozenObjects(writes: readonly StorageWrite[]): boolean {
+  return frozenBatches.has(writes);
+}
