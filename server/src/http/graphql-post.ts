@@ -2,6 +2,7 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/builder.ts';
 import type { Viewer } from '../registry/viewer.ts';
+import { perHeaderValue } from './per-header-value.ts';
 
 /**
  * The common GraphQL-over-HTTP POST (a JSON body with a query, asking for a JSON answer) executed
@@ -67,9 +68,7 @@ function matches(wanted: string, offered: string): boolean {
   return (offeredType === '*' || offeredType === type) && (offeredSubtype === '*' || offeredSubtype === subtype);
 }
 
-/** Accept headers seen lately and their answers: a client sends the same one with every request. */
-const negotiated = new Map<string, JsonMediaType | null>();
-const NEGOTIATED_MAX = 64;
+const negotiateOnce = perHeaderValue(negotiate);
 
 /**
  * The media type yoga's result processors would answer a single result with, given the Accept
@@ -77,16 +76,10 @@ const NEGOTIATED_MAX = 64;
  * would pick a streaming one or none.
  */
 export function negotiateMediaType(accept: string | undefined): JsonMediaType | null {
-  const key = accept ?? '';
-  const known = negotiated.get(key);
-  if (known !== undefined) return known;
-  const chosen = negotiate(accept);
-  if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
-  negotiated.set(key, chosen);
-  return chosen;
+  return negotiateOnce(accept ?? '');
 }
 
-function negotiate(accept: string | undefined): JsonMediaType | null {
+function negotiate(accept: string): JsonMediaType | null {
   const offered: string[] = [];
   for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
     const [mediaType, ...params] = entry.split(';');

@@ -4,6 +4,7 @@ import { createServerAdapter, getCORSHeadersByRequestAndOptions, sendNodeRespons
 import { AuthError, type Authenticator } from './auth.ts';
 import { BodyTooLargeError } from './body-limit.ts';
 import { negotiateMediaType, parseParams, type GraphQLParams, type JsonMediaType, type PlainResponse, type ServerContext } from './graphql-post.ts';
+import { perHeaderValue } from './per-header-value.ts';
 import { jsonError } from './responses.ts';
 
 /**
@@ -37,24 +38,18 @@ function isGraphQLJsonPost(request: IncomingMessage): boolean {
   return contentType === 'application/json' || contentType.startsWith('application/json;');
 }
 
-/** Origins of the hosts seen lately: every request of a client names the same one. */
-const origins = new Map<string, string>();
-const ORIGINS_MAX = 64;
-
-/** The origin the request was addressed to, as the fetch adapter builds (and `URL` normalizes) it. */
-function originOf(request: IncomingMessage): string {
-  const address = `${(request.socket as TLSSocket).encrypted ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}`;
-  let origin = origins.get(address);
-  if (origin === undefined) {
-    try {
-      origin = new URL(address).origin;
-    } catch {
-      origin = `${address.slice(0, address.indexOf(':'))}://localhost`;
-    }
-    if (origins.size >= ORIGINS_MAX) origins.clear();
-    origins.set(address, origin);
+/** The origin of `<protocol>://<host>`, as `URL` normalizes it. */
+const originOfAddress = perHeaderValue((address) => {
+  try {
+    return new URL(address).origin;
+  } catch {
+    return `${address.slice(0, address.indexOf(':'))}://localhost`;
   }
-  return origin;
+});
+
+/** The origin the request was addressed to, as the fetch adapter builds it. */
+function originOf(request: IncomingMessage): string {
+  return originOfAddress(`${(request.socket as TLSSocket).encrypted ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}`);
 }
 
 /**

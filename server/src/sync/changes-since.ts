@@ -24,10 +24,17 @@ import type { ObjectKey, Row } from './types.ts';
  */
 export function writtenSince(column: AnyPgColumn | SQL, snapshot: string): SQL {
   const [, xmax, xip = ''] = snapshot.split(':');
-  const inProgress = xip === '' ? [] : xip.split(',');
+  return writtenAfter(column, xmax, xip === '' ? null : `{${xip}}`);
+}
+
+/**
+ * `writtenSince` from the snapshot's parts: its `xmax`, and its in-progress list as an array
+ * literal (null when empty). Either may be a `sql.placeholder` (`compileProbe`).
+ */
+function writtenAfter(column: AnyPgColumn | SQL, xmax: unknown, inProgress: unknown): SQL {
   const later = sql`${column} >= ${xmax}::xid8`;
-  if (inProgress.length === 0) return sql`(${later})`;
-  return sql`(${later} or ${column} = any(${`{${inProgress.join(',')}}`}::xid8[]))`;
+  if (inProgress === null) return sql`(${later})`;
+  return sql`(${later} or ${column} = any(${inProgress}::xid8[]))`;
 }
 
 /** A changed row and whether the viewer downloads it now. */
@@ -102,33 +109,27 @@ function probedEntities(models: readonly EntityModel[], registry: Registry): Ent
  */
 export function probeChangesQuery(models: readonly EntityModel[], snapshot: string, registry: Registry): SQL {
   const probed = probedEntities(models, registry);
-  const [, xmax, xip = ''] = snapshot.split(':');
+  const [, xmax = '', xip = ''] = snapshot.split(':');
   const shape = `${probed.map((m) => m.name).join(',')}|${xip === '' ? 'none' : 'in-progress'}`;
-  let compiled = compiledProbes.get(registry)?.get(shape);
-  if (!compiled) {
-    compiled = compileProbe(probed, xip !== '');
-    if (!compiledProbes.has(registry)) compiledProbes.set(registry, new Map());
-    compiledProbes.get(registry)!.set(shape, compiled);
-  }
+  let probes = compiledProbes.get(registry);
+  if (!probes) compiledProbes.set(registry, (probes = new Map()));
+  let compiled = probes.get(shape);
+  if (!compiled) probes.set(shape, (compiled = compileProbe(probed, xip !== '')));
   return compiled({ xmax, xip: `{${xip}}` });
 }
 
-/** The probe statements of a registry, compiled once per set of entities and snapshot shape. */
-const compiledProbes = new WeakMap<Registry, Map<string, CompiledSql<{ xmax: string | undefined; xip: string }>>>();
+type ProbeValues = { xmax: string; xip: string };
 
-function compileProbe(probed: readonly EntityModel[], inProgress: boolean) {
-  if (probed.length === 0) return compileSql<{ xmax: string | undefined; xip: string }>(sql`select pg_current_snapshot()::text as snapshot, false as changed`);
-  // writtenSince's condition, with the snapshot's parts as parameters.
-  const since = (column: AnyPgColumn) =>
-    inProgress
-      ? sql`(${column} >= ${sql.placeholder('xmax')}::xid8 or ${column} = any(${sql.placeholder('xip')}::xid8[]))`
-      : sql`(${column} >= ${sql.placeholder('xmax')}::xid8)`;
+/** The probe statements of a registry, compiled once per set of entities and snapshot shape. */
+const compiledProbes = new WeakMap<Registry, Map<string, CompiledSql<ProbeValues>>>();
+
+function compileProbe(probed: readonly EntityModel[], inProgress: boolean): CompiledSql<ProbeValues> {
+  if (probed.length === 0) return compileSql(sql`select pg_current_snapshot()::text as snapshot, false as changed`);
+  const since = (column: AnyPgColumn) => writtenAfter(column, sql.placeholder('xmax'), inProgress ? sql.placeholder('xip') : null);
   const rows = probed.map((model) => sql`exists (select from ${model.table} where ${since(model.table.changedTx)})`);
   const names = sql.join(probed.map((m) => sql`${m.name}`), sql`, `);
   const deleted = sql`exists (select from ${syncTombstones} where ${syncTombstones.entity} in (${names}) and ${since(syncTombstones.tx)})`;
-  return compileSql<{ xmax: string | undefined; xip: string }>(
-    sql`select pg_current_snapshot()::text as snapshot, (${sql.join([...rows, deleted], sql` or `)}) as changed`,
-  );
+  return compileSql(sql`select pg_current_snapshot()::text as snapshot, (${sql.join([...rows, deleted], sql` or `)}) as changed`);
 }
 
 /**

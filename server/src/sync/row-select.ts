@@ -1,5 +1,6 @@
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { compileSql } from '../db/compiled-sql.ts';
 import { queryRows } from '../db/connect.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { Row } from './types.ts';
@@ -21,13 +22,11 @@ interface CompiledTable {
 
 const compiled = new WeakMap<PgTable, CompiledTable>();
 
-const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
-
 function compile(table: PgTable): CompiledTable {
   let entry = compiled.get(table);
   if (!entry) {
     const columns = Object.entries(getTableColumns(table)).map(([key, column]) => ({ name: column.name, key, column: column as AnyPgColumn }));
-    entry = { list: sql.raw(columns.map((c) => quote(c.name)).join(', ')), columns };
+    entry = { list: compileSql(sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `))({}), columns };
     compiled.set(table, entry);
   }
   return entry;
@@ -55,7 +54,7 @@ export async function selectRows(db: Db, table: PgTable & { id: AnyPgColumn }, o
   const { list, columns } = compile(table);
   const parts: SQL[] = [sql`select ${list} from ${table}`];
   if (options.where) parts.push(sql` where ${options.where}`);
-  if (options.orderById) parts.push(sql` order by ${sql.raw(quote(table.id.name))}`);
+  if (options.orderById) parts.push(sql` order by ${table.id}`);
   if (options.limit !== undefined) parts.push(sql` limit ${sql.raw(String(Math.floor(options.limit)))}`);
   const rows = await queryRows<Record<string, unknown>>(db, sql.join(parts));
   return rows.map((raw) => decode(columns, raw));
