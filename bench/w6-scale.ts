@@ -24,25 +24,24 @@ const MB = 1024 * 1024;
 const COLLECT_MS = 50;
 
 interface SizeMemory {
-  /** Growth of the heap live after a full collection (the sampled peak when none happened). */
+  /** Growth of the heap live after V8's own full collections (`liveGrowthMb`). */
   liveHeapGrowthMb: number;
   /** Growth of the highest heap sampled, garbage included. */
   peakHeapGrowthMb: number;
   rssGrowthMb: number;
-  /** Syncs of this size in which no full collection happened (their peak stands in). */
-  withoutFullGc: number;
   maxRowsRead: number;
 }
 
+/** Growth of the heap live after a full collection in the window; the sampled peak when none happened. */
+function liveGrowthMb(window: MemoryWindow): number {
+  return ((window.liveHeapAfterGc ?? window.peak.heapUsed) - window.before.heapUsed) / MB;
+}
+
 function growth(window: MemoryWindow, previous: SizeMemory | undefined): SizeMemory {
-  const peak = (window.peak.heapUsed - window.before.heapUsed) / MB;
-  const live = window.liveHeapAfterGc === null ? peak : (window.liveHeapAfterGc - window.before.heapUsed) / MB;
-  const rss = (window.peak.rss - window.before.rss) / MB;
   return {
-    liveHeapGrowthMb: Math.max(live, previous?.liveHeapGrowthMb ?? 0),
-    peakHeapGrowthMb: Math.max(peak, previous?.peakHeapGrowthMb ?? 0),
-    rssGrowthMb: Math.max(rss, previous?.rssGrowthMb ?? 0),
-    withoutFullGc: (previous?.withoutFullGc ?? 0) + (window.liveHeapAfterGc === null ? 1 : 0),
+    liveHeapGrowthMb: Math.max(liveGrowthMb(window), previous?.liveHeapGrowthMb ?? 0),
+    peakHeapGrowthMb: Math.max((window.peak.heapUsed - window.before.heapUsed) / MB, previous?.peakHeapGrowthMb ?? 0),
+    rssGrowthMb: Math.max((window.peak.rss - window.before.rss) / MB, previous?.rssGrowthMb ?? 0),
     maxRowsRead: Math.max(window.maxRowsRead, previous?.maxRowsRead ?? 0),
   };
 }
@@ -78,8 +77,7 @@ export const scale: Workload = {
       try {
         await main.memoryStart({ collectEveryMs: COLLECT_MS });
         await client.synchronize();
-        const window = await main.memoryStop();
-        live.set(size, ((window.liveHeapAfterGc ?? window.peak.heapUsed) - window.before.heapUsed) / MB);
+        live.set(size, liveGrowthMb(await main.memoryStop()));
       } finally {
         await client.close();
       }
