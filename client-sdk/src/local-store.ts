@@ -226,10 +226,11 @@ export class LocalStore implements ObjectSource {
       const { changes, result } = compute();
       let plain = true;
       for (const object of changes.objects?.values() ?? []) if (!freezeRecord(object)) plain = false;
-      const writes = toWrites(changes);
+      const writes = toWrites(changes, this.metadata);
       // Frozen plain data is as good as a copy: the adapter need not check each record again.
       if (plain) markFrozenObjects(writes);
-      await this.storage.write(writes);
+      // A transaction that stores nothing new (an idle sync's bookkeeping) costs no storage write.
+      if (writes.length > 0) await this.storage.write(writes);
       const adopted = this.applyInMemory(changes);
       this.notify(source, changes, adopted);
       return result;
@@ -358,7 +359,8 @@ export class LocalStore implements ObjectSource {
   }
 }
 
-function toWrites(changes: StoreChanges): StorageWrite[] {
+/** The storage writes of a transaction; metadata it sets to what is stored already is left out. */
+function toWrites(changes: StoreChanges, metadata: ReadonlyMap<string, unknown>): StorageWrite[] {
   const writes: StorageWrite[] = [];
   for (const [key, object] of changes.objects ?? []) {
     writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
@@ -368,8 +370,8 @@ function toWrites(changes: StoreChanges): StorageWrite[] {
   for (const hash of changes.removeContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, delete: true });
   for (const { hash, bytes } of changes.putContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, value: bytes });
   for (const [name, value] of Object.entries(changes.meta ?? {})) {
-    if (value === null) writes.push({ store: 'meta', key: name, delete: true });
-    else if (value !== undefined) writes.push({ store: 'meta', key: name, value });
+    if (value === null ? !metadata.has(name) : value === undefined || value === metadata.get(name)) continue;
+    writes.push(value === null ? { store: 'meta', key: name, delete: true } : { store: 'meta', key: name, value });
   }
   return writes;
 }

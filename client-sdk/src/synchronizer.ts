@@ -123,7 +123,9 @@ export class Synchronizer {
         selection: plan.selection,
         startedAt: this.deps.clock.now().toISOString(),
       };
-      return { changes: { meta: { inflight: next } }, result: next };
+      // An empty change set has nothing to resend (R21), so it is not recorded: a lost answer only
+      // means the next sync downloads again. That saves a storage write per idle or selective sync.
+      return { changes: plan.changes.length > 0 ? { meta: { inflight: next } } : {}, result: next };
     });
     if (inflight) await this.round(inflight, report, true);
     return report;

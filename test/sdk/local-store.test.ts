@@ -45,6 +45,24 @@ describe('local store', () => {
       });
     expect(await Promise.all([counter(), counter(), counter()])).toEqual([0, 1, 2]);
   });
+
+  it('does not write to storage what it holds already: unchanged metadata, removing what is absent', async () => {
+    const memory = createMemoryStorage();
+    const batches: number[] = [];
+    const counting: StorageAdapter = { ...memory, write: (writes) => (batches.push(writes.length), memory.write(writes)) };
+    const store = await LocalStore.open(counting);
+    await store.transact('local', () => ({ changes: { meta: { checkpoint: 'c1' } }, result: undefined }));
+    batches.length = 0;
+
+    await store.transact('local', () => ({ changes: {}, result: undefined }));
+    await store.transact('local', () => ({ changes: { meta: { checkpoint: 'c1', inflight: null } }, result: undefined }));
+    expect(batches).toEqual([]);
+
+    await store.transact('local', () => ({ changes: { meta: { checkpoint: 'c2', inflight: null } }, result: undefined }));
+    await store.transact('local', () => ({ changes: { meta: { checkpoint: null } }, result: undefined }));
+    expect(batches).toEqual([1, 1]);
+    expect((await LocalStore.open(memory)).meta('checkpoint')).toBeUndefined();
+  });
 });
 
 describe('local store indexes and format', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryStorage } from '../../client-sdk/src/index.ts';
+import { createMemoryStorage, type StorageAdapter, type StorageWrite } from '../../client-sdk/src/index.ts';
 import { createWorkOrder, customers, readObject } from '../support/demo.ts';
 import { change, sync, uuid } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -45,6 +45,23 @@ describe('R14 incremental full sync', () => {
     const changed = await db.synchronize();
     expect(changed).toMatchObject({ reset: false, downloaded: 1, removed: [] });
     expect(db.entity('Customer').get(customers.school)?.phone).toBe(phone);
+  });
+
+  it('R14/R21: a sync with nothing to upload stores one batch: what it downloaded and the new checkpoint', async () => {
+    const memory = createMemoryStorage();
+    const batches: StorageWrite[][] = [];
+    const storage: StorageAdapter = { ...memory, write: (writes) => (batches.push([...writes]), memory.write(writes)) };
+    const db = await openDevice(server, 'alice', { storage });
+    await db.synchronize();
+    const stored = (batch: StorageWrite[]) => batch.map((write) => `${write.store}:${write.key}`);
+
+    batches.length = 0;
+    await db.synchronize();
+    expect(batches.map(stored)).toEqual([['meta:checkpoint']]);
+
+    batches.length = 0;
+    await db.synchronize({ mode: 'selected', objects: [{ entity: 'Customer', id: customers.school }] });
+    expect(batches.map(stored)).toEqual([[`objects:Customer:${customers.school}`]]);
   });
 
   it("R14: a work order reassigned from alice to bob leaves alice's device and reaches bob's", async () => {
