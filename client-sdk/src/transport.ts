@@ -130,9 +130,19 @@ function parsePayload<Data>(response: Response, bytes: Uint8Array): { data?: Dat
   return payload as { data?: Data | null; errors?: unknown };
 }
 
-/** Reads a whole body, reporting bytes as they arrive. */
-async function readBody(response: Response, onBytes?: (bytes: number) => void): Promise<Uint8Array<ArrayBuffer>> {
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+/**
+ * Bodies announced this small are read in one call: progress within them would not be seen, and
+ * reading chunk by chunk costs more than the rest of a small exchange (an idle or selective sync).
+ */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/** Reads a whole body, reporting bytes as they arrive; `total` is its announced length. */
+async function readBody(response: Response, total: number | null, onBytes?: (bytes: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+  if (!response.body || (total !== null && total <= SMALL_BODY_BYTES)) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onBytes?.(bytes.byteLength);
+    return bytes;
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
@@ -211,7 +221,7 @@ export function createTransport(options: TransportOptions): Transport {
       const length = Number(response.headers.get('content-length'));
       const total = Number.isFinite(length) && length > 0 ? length : null;
       try {
-        const body = await readBody(response, progress ? (bytes) => progress.receiving(bytes, total) : undefined);
+        const body = await readBody(response, total, progress ? (bytes) => progress.receiving(bytes, total) : undefined);
         return { response, body };
       } catch (cause) {
         throw new SyncRequestError('network', `The response from ${options.url} was lost: ${describe(cause)}`, { cause, status: response.status });

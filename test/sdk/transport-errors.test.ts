@@ -82,4 +82,33 @@ describe('request failure classification', () => {
     expect(body.variables).toEqual({ input: { ...input, checkpoint: 'é€😀' }, selection: null });
     expect(progress.sent).toBe(new TextEncoder().encode(String(init?.body)).byteLength);
   });
+
+  it('reports the bytes of a large answer as they arrive, and a small one once it is in', async () => {
+    const answer = (padding: number) => new TextEncoder().encode(JSON.stringify({ data: { synchronize: { syncId: 's', padding: 'x'.repeat(padding) } } }));
+    const received = async (bytes: Uint8Array) => {
+      const reports: Array<[number, number | null]> = [];
+      const chunk = 16 * 1024;
+      const transport = createTransport({
+        url: 'http://sync.test/graphql',
+        fetch: async () => {
+          let offset = 0;
+          const body = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (offset >= bytes.length) return controller.close();
+              controller.enqueue(bytes.slice(offset, (offset += chunk)));
+            },
+          });
+          return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) } });
+        },
+      });
+      await transport.synchronize({ input, selection: null }, { sending() {}, receiving: (done, total) => reports.push([done, total]) });
+      return reports;
+    };
+    const small = answer(20_000);
+    expect(await received(small)).toEqual([[small.length, small.length]]);
+    const large = answer(100_000);
+    const reports = await received(large);
+    expect(reports.length).toBeGreaterThan(1);
+    expect(reports.at(-1)).toEqual([large.length, large.length]);
+  });
 });
