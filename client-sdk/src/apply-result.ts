@@ -1,6 +1,7 @@
 import { decodeChanges, type InFlightSync, type SentChange } from './change-set.ts';
 import type { ObjectKey, PendingOp } from './entity-types.ts';
 import type { ChangeOutcomeData, StagedDownload } from './download-stage.ts';
+import { freezeRecord } from './frozen.ts';
 import type { DownloadMode } from './generated/graphql.ts';
 import { objectKey, remainingChange, serverState, serverValues, type LocalObject, type ServerState } from './local-object.ts';
 import type { FailureRecord, ObjectSource, StoreChanges } from './local-store.ts';
@@ -71,6 +72,10 @@ function assumedState(current: LocalObject, sent: SentChange, outcome: ChangeOut
   return serverState(current.entity, current.id, stamp, { ...(synced ? serverValues(synced) : {}), ...values });
 }
 
+function isEmpty(objects: Iterable<unknown>): boolean {
+  return objects[Symbol.iterator]().next().done === true;
+}
+
 /** The entities whose download mode is one of `wanted`. */
 function entitiesIn(modes: Readonly<Record<string, DownloadMode>>, wanted: readonly DownloadMode[]): string[] {
   return Object.keys(modes).filter((entity) => wanted.includes(modes[entity]!));
@@ -83,12 +88,18 @@ function entitiesIn(modes: Readonly<Record<string, DownloadMode>>, wanted: reado
 export function applySyncResult({ objects, inflight, download, modes }: ApplyInput): AppliedSync {
   /** The objects this sync writes (null: removes), by key: the downloaded ones, then what applying adds. */
   const writes: Map<string, LocalObject | null> = download.upserted;
+  /** Every record written is frozen plain data: the staged ones, and those made here as they are made. */
+  let plain = download.plain;
+  const made = (object: LocalObject): LocalObject => {
+    if (!freezeRecord(object)) plain = false;
+    return object;
+  };
   /** Keys written that the download did not bring. */
   const added = new Set<string>();
   const downloaded = (key: string) => writes.has(key) && !added.has(key);
   const write = (key: string, object: LocalObject | null) => {
     if (!writes.has(key)) added.add(key);
-    writes.set(key, object);
+    writes.set(key, object && made(object));
   };
   const before = (key: string, object: ObjectKey) => objects.object(object.entity, object.id, key) ?? null;
   const get = (key: string, object: ObjectKey) => {
@@ -108,7 +119,9 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
   const outcomeByKey = new Map(download.outcomes.map((outcome) => [objectKey(outcome.entity, outcome.id), outcome]));
   const failed = (key: string) => outcomeByKey.get(key)?.status === 'FAILED';
 
-  for (const [key, staged] of writes) {
+  // A first download of its entities (none on the device, none ONLINE) has nothing to merge.
+  const merging = [...download.upsertedEntities].some((entity) => modes[entity] === 'ONLINE' || !isEmpty(objects.objectsOf(entity)));
+  for (const [key, staged] of merging ? writes : []) {
     // Only the downloaded objects are in the map yet.
     const object = staged as LocalObject;
     const current = before(key, object);
@@ -119,7 +132,7 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
     }
     const change = sent.get(key)?.change;
     const state = object.synced;
-    writes.set(key, { ...current, synced: state, pending: change ? remainingChange(current.pending, change, state) : current.pending });
+    writes.set(key, made({ ...current, synced: state, pending: change ? remainingChange(current.pending, change, state) : current.pending }));
   }
 
   for (const [key, object] of download.deleted) remove(key, object, 'deleted');
@@ -186,6 +199,7 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
     changes: {
       objects: writes,
       handOver: true,
+      frozenPlain: plain,
       putFailures: download.failures,
       meta: { inflight: null, ...(inflight.mode === 'full' ? { checkpoint: download.checkpoint } : {}) },
     },

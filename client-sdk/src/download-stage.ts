@@ -1,5 +1,6 @@
 import type { ObjectKey } from './entity-types.ts';
-import { objectKey, syncedObject, type LocalObject } from './local-object.ts';
+import { freezeAround } from './frozen.ts';
+import { objectKey, syncedRecord, type LocalObject } from './local-object.ts';
 import type { FailureRecord } from './local-store.ts';
 import type { SyncResultData } from './transport.ts';
 
@@ -29,6 +30,10 @@ export interface StagedDownload {
    * changes. `applySyncResult` takes the map over as the sync's writes (read its size before).
    */
   upserted: Map<string, LocalObject>;
+  /** The entities of the objects in `upserted`. */
+  upsertedEntities: ReadonlySet<string>;
+  /** Every record in `upserted` is frozen plain data (`freezeRecord` would say so of each). */
+  plain: boolean;
   /** Filled when `complete`: the objects to remove, by `objectKey`. */
   deleted: ReadonlyMap<string, ObjectKey>;
   /** Filled when `complete`. */
@@ -40,6 +45,9 @@ export interface StagedDownload {
 /** The objects of a download being staged, by key; a Map keeps arrival order and re-inserting moves a key last. */
 interface Staging {
   upserts: Map<string, LocalObject>;
+  /** The entities of every object staged as an upsert (a superset once later pages delete some). */
+  entities: Set<string>;
+  plain: boolean;
   deletes: Map<string, ObjectKey>;
   files: Map<string, FileUrlData>;
 }
@@ -56,17 +64,22 @@ const stagings = new WeakMap<StagedDownload, Staging>();
  * objects are kept and frozen, not copied.
  */
 export function stagePage(stage: StagedDownload | null, page: SyncResultData): StagedDownload {
-  const staging: Staging = (stage && stagings.get(stage)) ?? { upserts: new Map(), deletes: new Map(), files: new Map() };
-  const { upserts, deletes, files } = staging;
+  const staging: Staging = (stage && stagings.get(stage)) ?? { upserts: new Map(), entities: new Set(), plain: true, deletes: new Map(), files: new Map() };
+  const { upserts, entities, deletes, files } = staging;
   // Only a later page can repeat what is staged (the first one is merged into nothing).
   const merging = upserts.size + deletes.size > 0;
+  let entity: string | null = null;
   for (const object of page.upserted) {
     const key = objectKey(object.__typename, object.id);
     if (merging) {
       deletes.delete(key);
       upserts.delete(key);
     }
-    upserts.set(key, syncedObject(object));
+    // Pages list objects entity by entity: the set is asked only when the entity changes.
+    if (object.__typename !== entity) entities.add((entity = object.__typename));
+    const record = syncedRecord(object);
+    if (!freezeAround(record, object)) staging.plain = false;
+    upserts.set(key, record);
   }
   for (const { entity, id } of page.deleted) {
     const key = objectKey(entity, id);
@@ -90,6 +103,8 @@ export function stagePage(stage: StagedDownload | null, page: SyncResultData): S
     nextPage: page.nextPage,
     stagedObjects: upserts.size + deletes.size,
     upserted: complete ? upserts : new Map(),
+    upsertedEntities: entities,
+    plain: staging.plain,
     deleted: complete ? deletes : new Map(),
     files: complete ? [...files.values()] : [],
     failures: stage?.failures ?? [...page.failures],

@@ -53,12 +53,14 @@ export function freezeRecord(value: unknown): boolean {
 
 /**
  * Freezes `shell`, a new plain object whose only part that is not a primitive is `part`, and
- * deep-freezes `part`: `deepFreeze(shell)` without walking the shell's own fields.
+ * deep-freezes `part`: `deepFreeze(shell)` without walking the shell's own fields. Tells, as
+ * `freezeRecord` would after it, whether the shell is now frozen plain data.
  */
-export function freezeAround<T extends object>(shell: T, part: unknown): T {
+export function freezeAround(shell: object, part: unknown): boolean {
   Object.freeze(shell);
-  if (!freeze(part)) impure.add(shell);
-  return shell;
+  if (freeze(part)) return true;
+  impure.add(shell);
+  return false;
 }
 
 /**

@@ -83,8 +83,18 @@ export function parseObjectKey(key: string): ObjectKey {
  * copied: it is frozen in place, so the caller must not change it afterwards.
  */
 export function syncedObject(state: ServerState): LocalObject {
+  const record = syncedRecord(state);
   // Frozen around its state, so that the record tells whether the state is plain data (`freezeRecord`).
-  return freezeAround({ entity: state.__typename, id: state.id, synced: state, pending: null, draft: null }, state);
+  freezeAround(record, state);
+  return record;
+}
+
+/**
+ * `syncedObject` before it is frozen: the caller freezes it with `freezeAround(record, state)`,
+ * which tells whether the record is plain data.
+ */
+export function syncedRecord(state: ServerState): LocalObject {
+  return { entity: state.__typename, id: state.id, synced: state, pending: null, draft: null };
 }
 
 /** Structural equality of attribute values (scalars, and JSON for `JSON` attributes). */

@@ -52,6 +52,11 @@ export interface StoreChanges {
    * index instead of copying it entry by entry.
    */
   handOver?: boolean;
+  /**
+   * Every record in `objects` is frozen already, and `freezeRecord` (or `freezeAround`) said it
+   * is plain data: the store need not walk the records again.
+   */
+  frozenPlain?: boolean;
   putFailures?: readonly FailureRecord[];
   removeFailures?: readonly string[];
   putContents?: readonly ContentWrite[];
@@ -224,8 +229,7 @@ export class LocalStore implements ObjectSource {
     const run = async (): Promise<T> => {
       if (this.closed) throw new DatabaseClosedError();
       const { changes, result } = compute();
-      let plain = true;
-      for (const object of changes.objects?.values() ?? []) if (!freezeRecord(object)) plain = false;
+      const plain = changes.frozenPlain === true || freezeAll(changes.objects);
       const writes = toWrites(changes, this.metadata);
       // Frozen plain data is as good as a copy: the adapter need not check each record again.
       if (plain) markFrozenObjects(writes);
@@ -284,14 +288,17 @@ export class LocalStore implements ObjectSource {
   private adopt(written: ReadonlyMap<string, LocalObject | null>): boolean {
     if (!(written instanceof Map)) return false;
     let entity: string | null = null;
+    /** The records the other indexes hear of: those with local changes or content (downloads: photos only). */
+    const indexed: LocalObject[] = [];
     for (const object of written.values()) {
       if (object === null || (entity !== null && object.entity !== entity)) return false;
       entity = object.entity;
+      if (object.pending !== null || object.draft !== null || contentHashesOf(object).length > 0) indexed.push(object);
     }
     if (entity === null || (this.objects.get(entity)?.size ?? 0) > 0) return false;
-    const objects = written as Map<string, LocalObject>;
-    this.objects.set(entity, objects);
-    for (const [key, object] of objects) {
+    this.objects.set(entity, written as Map<string, LocalObject>);
+    for (const object of indexed) {
+      const key = objectKey(object.entity, object.id);
       if (object.pending) this.pending.set(key, object);
       this.contents.objectChanged(key, undefined, object);
     }
@@ -357,6 +364,13 @@ export class LocalStore implements ObjectSource {
       }
     }
   }
+}
+
+/** Freezes every record (see `freezeRecord`); true when all of them are plain data. */
+function freezeAll(objects: ReadonlyMap<string, LocalObject | null> | undefined): boolean {
+  let plain = true;
+  for (const object of objects?.values() ?? []) if (!freezeRecord(object)) plain = false;
+  return plain;
 }
 
 /** The storage writes of a transaction; metadata it sets to what is stored already is left out. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applySyncResult } from '../../client-sdk/src/apply-result.ts';
 import { planChangeSet, type InFlightSync, type SyncMode } from '../../client-sdk/src/change-set.ts';
 import { stagePage, type StagedDownload } from '../../client-sdk/src/download-stage.ts';
+import { freezeRecord } from '../../client-sdk/src/frozen.ts';
 import type { SyncResultData } from '../../client-sdk/src/transport.ts';
 import type { DownloadMode } from '../../client-sdk/src/generated/graphql.ts';
 import {
@@ -53,6 +54,8 @@ function download(partial: Omit<Partial<StagedDownload>, 'upserted' | 'deleted'>
     outcomes: [],
     ...rest,
     upserted: new Map(upserted.map((object) => [objectKey(object.entity, object.id), object])),
+    upsertedEntities: new Set(upserted.map((object) => object.entity)),
+    plain: upserted.every((object) => freezeRecord(object)),
     deleted: new Map(deleted.map((key) => [objectKey(key.entity, key.id), key])),
   };
 }
@@ -226,5 +229,37 @@ describe('staging a paged download', () => {
       ['b', 3, 'b3'],
     ]);
     expect([...stage.deleted.values()]).toEqual([{ entity: 'Customer', id: 'c' }]);
+  });
+
+  it('tells which entities it staged and whether every record is frozen plain data', () => {
+    const workOrder = { ...object('w', 'w', 1), __typename: 'WorkOrder' } as unknown as SyncResultData['upserted'][number];
+    let stage = stagePage(null, page({ hasMore: true, nextPage: 'p2', upserted: [object('a', 'a', 1), workOrder] }));
+    stage = stagePage(stage, page({ upserted: [object('b', 'b', 1)] }));
+    expect(stage).toMatchObject({ complete: true, plain: true, upsertedEntities: new Set(['Customer', 'WorkOrder']) });
+    expect([...stage.upserted.values()].every((record) => Object.isFrozen(record) && Object.isFrozen(record.synced))).toBe(true);
+
+    // A custom transport may hand over values JSON never makes.
+    const odd = { ...object('d', 'd', 1), address: new Date(0) } as unknown as SyncResultData['upserted'][number];
+    expect(stagePage(null, page({ upserted: [object('e', 'e', 1), odd] })).plain).toBe(false);
+  });
+});
+
+describe('applying a staged download: what the store is told', () => {
+  it('says the records are frozen plain data when they are, including those the apply makes', () => {
+    const mine = changed(synced('Customer', 'c1', { name: 'old' }), { name: 'mine' });
+    const result = applySyncResult({
+      objects: sourceOf([mine]),
+      // Changed after the upload was planned: the change stays pending over the new server state.
+      inflight: inflightFor([], 'full'),
+      download: download({ upserted: [synced('Customer', 'c1', { name: 'old' }, 2), synced('WorkOrder', 'w1', { title: 't' })] }),
+      modes,
+    });
+    expect(result.changes.frozenPlain).toBe(true);
+    expect(puts(result.changes).every((record) => Object.isFrozen(record))).toBe(true);
+    expect(puts(result.changes).find((record) => record.id === 'c1')?.pending).not.toBeNull();
+
+    const odd = syncedObject({ ...serverState('Customer', 'c2', { version: 1, createdAt: 'c', changedAt: 'd' }, {}), when: new Date(0) } as never);
+    const impure = applySyncResult({ objects: sourceOf([]), inflight: inflightFor([], 'full'), download: download({ upserted: [odd] }), modes });
+    expect(impure.changes.frozenPlain).toBe(false);
   });
 });

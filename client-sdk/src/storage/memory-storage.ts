@@ -16,16 +16,16 @@ export function createMemoryStorage(): StorageAdapter {
       return structuredClone(data);
     },
     async write(writes: readonly StorageWrite[]) {
-      // Copy every value before touching the data: one that cannot be cloned stores nothing.
+      // The objects of a marked batch are frozen plain data, kept as they are without a look.
       const frozenObjects = hasFrozenObjects(writes);
-      const values = writes.map((write) => ('delete' in write ? undefined : frozenObjects && write.store === 'objects' ? write.value : stored(write.value)));
-      for (let i = 0; i < writes.length; i++) {
-        const write = writes[i]!;
-        if (write.store === CONTENTS_STORE) {
-          if ('delete' in write) contents.delete(write.key);
-          else contents.set(write.key, values[i] as Uint8Array);
-        } else if ('delete' in write) data[write.store].delete(write.key);
-        else data[write.store].set(write.key, values[i]);
+      const kept = (write: StorageWrite) => frozenObjects && write.store === 'objects';
+      // Copy every other value before touching the data: one that cannot be cloned stores nothing.
+      const copies = new Map<StorageWrite, unknown>();
+      for (const write of writes) if (!('delete' in write) && !kept(write)) copies.set(write, stored(write.value));
+      for (const write of writes) {
+        if ('delete' in write) (write.store === CONTENTS_STORE ? contents : data[write.store]).delete(write.key);
+        else if (write.store === CONTENTS_STORE) contents.set(write.key, copies.get(write) as Uint8Array);
+        else data[write.store].set(write.key, kept(write) ? write.value : copies.get(write));
       }
     },
     async contentKeys() {
