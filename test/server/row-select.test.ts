@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { bigint, boolean, date, doublePrecision, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../server/src/db/connect.ts';
+import { queryRows, type Database } from '../../server/src/db/connect.ts';
 import { syncColumns } from '../../server/src/registry/system-columns.ts';
-import { selectRows } from '../../server/src/sync/row-select.ts';
+import { selectRows, selectRowsWith } from '../../server/src/sync/row-select.ts';
 import { openTestDatabase } from '../support/database.ts';
 
 /** `selectRows` must hand back exactly what drizzle's `select().from(table)` does, column type by column type. */
@@ -80,5 +80,20 @@ describe('selectRows', () => {
     expect(await selectRows(database.db, kinds, { where: eq(kinds.id, ids[1]!) })).toEqual(await database.db.select().from(kinds).where(eq(kinds.id, ids[1]!)));
     expect((await selectRows(database.db, kinds, { orderById: true, limit: 2 })).map((row) => row.id)).toEqual(ids.slice(0, 2));
     expect(await selectRows(database.db, kinds, { where: eq(kinds.label, 'nobody') })).toEqual([]);
+  });
+
+  it('reads a value beside each row, and locks the rows it reads when asked', async () => {
+    const expected = await database.db.select().from(kinds).orderBy(asc(kinds.id));
+    const marked = await selectRowsWith<boolean>(database.db, kinds, sql`${kinds.label} is not null`, { orderById: true });
+    expect(marked).toEqual(expected.map((row) => ({ row, extra: row.label !== null })));
+
+    const locksAfter = (forUpdate: boolean) =>
+      database.db.transaction(async (tx) => {
+        await selectRowsWith(tx, kinds, sql`true`, { where: eq(kinds.id, ids[0]!), forUpdate });
+        const locks = await queryRows<{ mode: string }>(tx, sql`select mode from pg_locks where pid = pg_backend_pid() and relation = 'row_select_kinds'::regclass`);
+        return locks.map((lock) => lock.mode);
+      });
+    expect(await locksAfter(true)).toContain('RowShareLock');
+    expect(await locksAfter(false)).not.toContain('RowShareLock');
   });
 });

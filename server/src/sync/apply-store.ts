@@ -1,8 +1,9 @@
-import { asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { isReadable, readWhere } from './access.ts';
+import { selectRowsWith } from './row-select.ts';
 import type { Row } from './types.ts';
 
 /**
@@ -30,14 +31,10 @@ export interface LockedRow {
 /** Locks and reads rows by id and checks the read rule, in one statement, in id order. */
 export async function lockRows(db: Db, model: EntityModel, viewer: Viewer, where: SQL): Promise<Map<string, LockedRow>> {
   const rule = readWhere(model, viewer);
-  const found = (await db
-    .select({ ...getTableColumns(model.table), __readable: rule ? sql<boolean>`coalesce((${rule}), false)` : sql<boolean>`true` })
-    .from(model.table)
-    .where(where)
-    .orderBy(asc(model.table.id))
-    .for('update')) as (Row & { __readable: boolean })[];
+  const readable = rule ? sql`coalesce((${rule}), false)` : sql`true`;
+  const found = await selectRowsWith<boolean>(db, model.table, readable, { where, orderById: true, forUpdate: true });
   const locked = new Map<string, LockedRow>();
-  for (const { __readable, ...row } of found) locked.set(row.id as string, { row, readable: __readable === true });
+  for (const { row, extra } of found) locked.set(row.id as string, { row, readable: extra === true });
   return locked;
 }
 

@@ -47,15 +47,34 @@ export interface SelectRowsOptions {
   /** Order by the primary key `id`, ascending. */
   orderById?: boolean;
   limit?: number;
+  /** Lock the rows read (`for update`). */
+  forUpdate?: boolean;
 }
 
 /** The table's rows matching `where`, every column, as drizzle's `select()` returns them. */
 export async function selectRows(db: Db, table: PgTable & { id: AnyPgColumn }, options: SelectRowsOptions = {}): Promise<Row[]> {
-  const { list, columns } = compile(table);
-  const parts: SQL[] = [sql`select ${list} from ${table}`];
+  const { columns } = compile(table);
+  const rows = await queryRows<Record<string, unknown>>(db, selectSql(table, null, options));
+  return rows.map((raw) => decode(columns, raw));
+}
+
+/** `selectRows`, with the value of the SQL expression `extra` beside each row, as the driver returns it. */
+export async function selectRowsWith<T>(db: Db, table: PgTable & { id: AnyPgColumn }, extra: SQL, options: SelectRowsOptions = {}): Promise<{ row: Row; extra: T }[]> {
+  const { columns } = compile(table);
+  const rows = await queryRows<Record<string, unknown>>(db, selectSql(table, extra, options));
+  return rows.map((raw) => ({ row: decode(columns, raw), extra: raw[EXTRA] as T }));
+}
+
+/** The column name of `selectRowsWith`'s extra value: not a valid field name, so never a column's. */
+const EXTRA = '?extra';
+
+function selectSql(table: PgTable & { id: AnyPgColumn }, extra: SQL | null, options: SelectRowsOptions): SQL {
+  const parts: SQL[] = [sql`select ${compile(table).list}`];
+  if (extra) parts.push(sql`, (${extra}) as ${sql.identifier(EXTRA)}`);
+  parts.push(sql` from ${table}`);
   if (options.where) parts.push(sql` where ${options.where}`);
   if (options.orderById) parts.push(sql` order by ${table.id}`);
   if (options.limit !== undefined) parts.push(sql` limit ${sql.raw(String(Math.floor(options.limit)))}`);
-  const rows = await queryRows<Record<string, unknown>>(db, sql.join(parts));
-  return rows.map((raw) => decode(columns, raw));
+  if (options.forUpdate) parts.push(sql` for update`);
+  return sql.join(parts);
 }
