@@ -40,10 +40,14 @@ export function median(samples: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Lets finalizers and pending I/O settle and asks for a collection when `--expose-gc` is on. */
+/**
+ * Lets pending I/O and timers settle, then asks for a collection when `--expose-gc` is on: what
+ * the previous trial left to callbacks still queued (fake-indexeddb's, urql's) is only garbage
+ * once they have run.
+ */
 export async function settle(): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
   await new Promise((resolve) => setTimeout(resolve, 20));
+  (globalThis as { gc?: () => void }).gc?.();
 }
 
 /**

@@ -119,11 +119,17 @@ export const apply: Workload = {
     let graphcacheObjects = 0;
     const graphcacheData = { download: { __typename: 'SyncResult', upserted: objects } };
     let map: Map<string, SyncedObject> | null = null;
+    let mapSize = 0;
     let dbNumber = 0;
+    // Every trial lets go of what it built once it is timed, so that no trial runs with another's
+    // data still on the heap (Graphcache's store or an IndexedDB full of records: 100-250 MB).
     const sdkTrial = (storage: () => StorageAdapter) => ({
       prepare: async () => void (client = await openSyncDatabase({ url: 'http://127.0.0.1/unused', transport, storage: storage() })),
       run: async () => (applied = (await client!.synchronize()).downloaded),
-      cleanup: async () => client!.close(),
+      cleanup: async () => {
+        await client!.close();
+        client = null;
+      },
     });
     const samples = await interleave(
       {
@@ -133,6 +139,10 @@ export const apply: Workload = {
           run: async () => {
             map = new Map();
             for (const object of objects) map.set(`${object.__typename}:${object.id}`, object);
+          },
+          cleanup: async () => {
+            mapSize = map!.size;
+            map = null;
           },
         },
         graphcache: {
@@ -145,6 +155,7 @@ export const apply: Workload = {
             if (result.error) throw result.error;
             graphcacheObjects = result.data?.download.upserted.length ?? 0;
           },
+          cleanup: async () => void (graphcache = null),
         },
       },
       options.runs,
@@ -160,7 +171,7 @@ export const apply: Workload = {
         ratioRow({ case: `${count} objects, IndexedDB`, against: 'Map.set', subject: indexedDb, baseline: m, unit: 'ms', target: { op: '<=', value: 2.0 } }),
         ratioRow({ case: `${count} objects, IndexedDB`, against: 'Graphcache', subject: indexedDb, baseline: g, unit: 'ms', target: { op: '<', value: 1.0 } }),
       ],
-      notes: { objects: count, sdkApplied: applied, mapSize: map ? (map as Map<string, SyncedObject>).size : 0, graphcacheObjects, samples },
+      notes: { objects: count, sdkApplied: applied, mapSize, graphcacheObjects, samples },
     };
   },
 };

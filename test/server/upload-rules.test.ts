@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { createDemoRegistry } from '../../server/src/demo/entities.ts';
 import { purgeExpired } from '../../server/src/sync/retention.ts';
 import { change, graphql, sync, syncRaw, upsertedOf, uuid } from '../support/graphql.ts';
 import { countRows, createWorkOrder, customers, readObject } from '../support/demo.ts';
 import { demoRegistryWithWorkOrderHooks } from '../support/hooked-registry.ts';
+import { databaseKind } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** Upload rules R1, R2, R3, R4, R10, R12 through the GraphQL endpoint. */
@@ -161,6 +163,34 @@ describe('R10 creates never duplicate, deletes are idempotent', () => {
     expect(results.map((r) => r.outcomes[0]!.status).sort()).toEqual(['APPLIED', 'MERGED']);
     const list = await graphql<{ workOrders: { totalCount: number } }>(server, 'admin', `query($id: ID) { workOrders(filter: { id: $id }) { totalCount } }`, { id: wo.id });
     expect(list.data!.workOrders.totalCount).toBe(1);
+  });
+
+  // PGlite has one connection: the race needs a second one, so PostgreSQL.
+  it.runIf(databaseKind === 'postgres')('R10: a create that loses the race to a concurrent one merges, whatever the primary key constraint is named', async () => {
+    const url = (server.database as { url?: string }).url!;
+    // Two connections: one holds the competing transaction open, the other watches the upload wait.
+    const other = postgres(url, { max: 2, onnotice: () => {} });
+    await server.database.db.execute(sql`alter table work_order rename constraint work_order_pkey to work_order_custom_pk`);
+    try {
+      const wo = createWorkOrder('alice', { title: 'second' });
+      const reserved = await other.reserve();
+      await reserved`begin`;
+      await reserved`insert into work_order (id, title, customer_id, assignee_id) values (${wo.id}, 'first', ${customers.school}, 'alice')`;
+      // The upload finds no such object, and its insert waits for the other transaction.
+      const racing = sync(server, 'alice', { changes: [wo.change] });
+      while ((await other`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'insert into "work_order"%'`).length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await reserved`commit`;
+      reserved.release();
+      const result = await racing;
+      expect(result.failures).toEqual([]);
+      expect(result.outcomes[0]).toMatchObject({ status: 'MERGED', version: 2 });
+      expect(await readObject(server, 'alice', 'workOrder', wo.id, 'title')).toEqual({ title: 'second' });
+    } finally {
+      await server.database.db.execute(sql`alter table work_order rename constraint work_order_custom_pk to work_order_pkey`);
+      await other.end();
+    }
   });
 
   it('R10: a DELETE of an object already deleted succeeds and does nothing', async () => {

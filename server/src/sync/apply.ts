@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import type { BlobStore } from '../files/blob-store.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { applyChange, type ApplyContext, type ChangeApplied } from './apply-change.ts';
 import { directStore, type ApplyStore } from './apply-store.ts';
+import { selectRows } from './row-select.ts';
 import { BatchAbandoned, BatchStore, idsToLock } from './batch-store.ts';
 import { constraintOf, isIntegrityViolation, sqlState } from './db-errors.ts';
 import { ChangeFailure } from './errors.ts';
@@ -175,6 +177,10 @@ async function applyBatched(options: ApplyOptions, batch: BatchStore, probe: Dat
   }
 }
 
+async function exists(db: Db, model: EntityModel, id: string): Promise<boolean> {
+  return (await selectRows(db, model.table, { where: eq(model.table.id, id), limit: 1 })).length > 0;
+}
+
 /** Applies a change in its own savepoint, so that a failure undoes everything it did. */
 async function applyAlone(options: ApplyOptions, change: ChangeInput): Promise<Applied> {
   const { db, registry } = options;
@@ -182,10 +188,11 @@ async function applyAlone(options: ApplyOptions, change: ChangeInput): Promise<A
   const attempt = () =>
     db.transaction((savepoint) => applyChange(context(options, savepoint, directStore(savepoint, options.viewer), savepoint, affected), change));
   try {
-    const applied = await attempt().catch((error: unknown) => {
+    const applied = await attempt().catch(async (error: unknown) => {
       // Another transaction created the same id between our lookup and insert; it has
-      // committed now, so applying again finds it and merges onto it (R10).
-      if (change.op === 'CREATE' && sqlState(error) === '23505' && constraintOf(error) === `${registry.get(change.entity)!.tableName}_pkey`) {
+      // committed now, so applying again finds it and merges onto it (R10). Told by the row being
+      // there now, not by the constraint's name, which the developer's schema may choose.
+      if (change.op === 'CREATE' && sqlState(error) === '23505' && (await exists(db, registry.get(change.entity)!, change.id))) {
         return attempt();
       }
       throw error;
