@@ -72,6 +72,7 @@ function assumedState(current: LocalObject, sent: SentChange, outcome: ChangeOut
   return serverState(current.entity, current.id, stamp, { ...(synced ? serverValues(synced) : {}), ...values });
 }
 
+/** True when the iterable yields nothing (without walking it). */
 function isEmpty(objects: Iterable<unknown>): boolean {
   return objects[Symbol.iterator]().next().done === true;
 }

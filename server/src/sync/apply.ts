@@ -6,13 +6,13 @@ import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { applyChange, type ApplyContext, type ChangeApplied } from './apply-change.ts';
 import { directStore, type ApplyStore } from './apply-store.ts';
-import { selectRows } from './row-select.ts';
 import { BatchAbandoned, BatchStore, idsToLock } from './batch-store.ts';
 import { constraintOf, isIntegrityViolation, sqlState } from './db-errors.ts';
 import { ChangeFailure } from './errors.ts';
 import { insertFailures } from './failures.ts';
 import type { HookErrorLogger } from './hooks.ts';
 import { orderChanges } from './order-changes.ts';
+import { selectRows } from './row-select.ts';
 import type { ChangeInput, ChangeOutcome, FailureRecord, ObjectKey, SyncInput, UploadOutcome } from './types.ts';
 import { DatabaseProbe, UserCodeNeedsDatabase } from './user-code-probe.ts';
 

@@ -65,7 +65,7 @@ export async function selectRowsWith<T>(db: Db, table: PgTable & { id: AnyPgColu
   return rows.map((raw) => ({ row: decode(columns, raw), extra: raw[EXTRA] as T }));
 }
 
-/** The column name of `selectRowsWith`'s extra value: not a valid field name, so never a column's. */
+/** The result column of `selectRowsWith`'s extra value, named unlike any column a table would have. */
 const EXTRA = '?extra';
 
 function selectSql(table: PgTable & { id: AnyPgColumn }, extra: SQL | null, options: SelectRowsOptions): SQL {
