@@ -1,5 +1,4 @@
-import { isFrozenData } from '../frozen.ts';
-import { CONTENTS_STORE, emptySnapshot, hasFrozenObjects, storeNames, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
+import { CONTENTS_STORE, emptySnapshot, storableAsIs, storeNames, type PutWrite, type StorageAdapter, type StorageSnapshot, type StorageWrite } from './storage-adapter.ts';
 
 /** Options of the IndexedDB adapter. */
 export interface IndexedDbStorageOptions {
@@ -31,7 +30,7 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
 }
 
 /** A write with a copy of its value (a structured clone has the value's type). */
-function copied(write: Exclude<StorageWrite, { delete: true }>): StorageWrite {
+function copied(write: PutWrite): StorageWrite {
   return { ...write, value: structuredClone(write.value) } as StorageWrite;
 }
 
@@ -110,9 +109,8 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Storag
       if (!failure && next < writes.length) {
         try {
           // IndexedDB copies a value when its write is issued: copy now those the caller could still change.
-          const frozenObjects = hasFrozenObjects(writes);
-          const unchangeable = (write: Exclude<StorageWrite, { delete: true }>) => (frozenObjects && write.store === 'objects') || isFrozenData(write.value);
-          queued = writes.map((write, i) => (i < next || 'delete' in write || unchangeable(write) ? write : copied(write)));
+          const asIs = storableAsIs(writes);
+          queued = writes.map((write, i) => (i < next || 'delete' in write || asIs(write) ? write : copied(write)));
         } catch (error) {
           fail(error);
         }

@@ -1,3 +1,5 @@
+import { isFrozenData } from '../frozen.ts';
+
 /**
  * The persistence contract of the local database. An adapter stores plain structured-cloneable
  * values in three stores and applies a batch of writes atomically, which is what lets a sync
@@ -63,7 +65,15 @@ export function markFrozenObjects(writes: readonly StorageWrite[]): void {
   frozenBatches.add(writes);
 }
 
-/** True when the batch's `objects` values are frozen plain data (see `markFrozenObjects`). */
-export function hasFrozenObjects(writes: readonly StorageWrite[]): boolean {
-  return frozenBatches.has(writes);
+/** A write that puts a value. */
+export type PutWrite = Exclude<StorageWrite, { delete: true }>;
+
+/**
+ * For the SDK's adapters, which store values as copies: whether a put's value of this batch may be
+ * kept as it is instead, because nobody can change it. True for the records of a marked batch
+ * (see `markFrozenObjects`, no look at each) and for any frozen plain data (`isFrozenData`).
+ */
+export function storableAsIs(writes: readonly StorageWrite[]): (write: PutWrite) => boolean {
+  const marked = frozenBatches.has(writes);
+  return (write) => (marked && write.store === 'objects') || isFrozenData(write.value);
 }
