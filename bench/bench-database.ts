@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
-import { migrationsFolder, openDatabase, type Database } from '../server/src/db/connect.ts';
-import type { Db } from '../server/src/registry/define-entity.ts';
+import { openDatabase, usePglite, type Database } from '../server/src/db/connect.ts';
 
 /**
  * A fresh, migrated database for one benchmark server process, with a raw query function for the
@@ -26,6 +23,9 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
+/** `PG_PREPARED_STATEMENTS=false` runs the sync server without named statements, as the server's config would (for A/B runs). */
+const preparedStatements = process.env.PG_PREPARED_STATEMENTS !== 'false';
+
 /** Opens a new database: on the PostgreSQL server of `baseUrl` when given, else PGlite in memory. */
 export function openBenchDatabase(baseUrl: string | undefined): Promise<BenchDatabase> {
   return baseUrl ? openPostgres(baseUrl) : openPglite();
@@ -33,11 +33,12 @@ export function openBenchDatabase(baseUrl: string | undefined): Promise<BenchDat
 
 async function openPglite(): Promise<BenchDatabase> {
   const client = new PGlite();
-  const db = drizzle(client);
-  await migrate(db, { migrationsFolder });
+  // The server's database is the sync server's own PGlite setup (named statements included); the
+  // baseline runs its SQL through PGlite's plain `query`, as it runs postgres.js' `unsafe`.
+  const database = await usePglite(client, { preparedStatements });
   return {
     kind: 'pglite',
-    database: { kind: 'pglite', db: db as unknown as Db, close: async () => {} },
+    database: { ...database, close: async () => {} },
     query: async (text, params) => (await client.query<RawRow>(text, params)).rows,
     close: () => client.close(),
   };
@@ -50,7 +51,7 @@ async function openPostgres(baseUrl: string): Promise<BenchDatabase> {
   await admin.end();
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), maxConnections: 10 });
+  const database = await openDatabase({ url: url.toString(), maxConnections: 10, preparedStatements });
   const raw = postgres(url.toString(), { max: 10, onnotice: () => {} });
   return {
     kind: 'postgres',

@@ -41,7 +41,7 @@ export async function createSyncServer(options: CreateServerOptions): Promise<Sy
   const { config } = options;
   const database =
     options.database ??
-    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl, preparedStatements: config.preparedStatements } : { pgliteDir: config.pgliteDir }));
+    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl, preparedStatements: config.preparedStatements } : { pgliteDir: config.pgliteDir, preparedStatements: config.preparedStatements }));
   const registry = options.registry ?? createDemoRegistry();
   await installChangeTracking(database.db, registry);
   if (config.seedDemoData && !options.registry) await seedDemoData(database.db);

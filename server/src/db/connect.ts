@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Db } from '../registry/define-entity.ts';
+import { preparingPglite } from './pglite-statements.ts';
 import { preparingClient } from './prepared-statements.ts';
 
 /** The generated drizzle-kit migrations. */
@@ -27,7 +28,7 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** PostgreSQL pool size. */
   maxConnections?: number;
-  /** PostgreSQL: prepared statements (`prepared-statements.ts`); default on. */
+  /** Named prepared statements (`prepared-statements.ts`, `pglite-statements.ts`); default on. */
   preparedStatements?: boolean;
   /** Told the text of every statement drizzle runs: how tests count round trips. */
   onQuery?: (query: string) => void;
@@ -36,16 +37,25 @@ export interface DatabaseOptions {
 /** Opens the database and applies the migrations (safe when several servers start at once). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const logger = options.onQuery ? { logQuery: options.onQuery } : undefined;
-  const database = options.url ? await openPostgres(options.url, options.maxConnections ?? 10, options.preparedStatements ?? true, logger) : await openPglite(options.pgliteDir, logger);
+  const database = options.url ? await openPostgres(options.url, options.maxConnections ?? 10, options.preparedStatements ?? true, logger) : await openPglite(options.pgliteDir, options.preparedStatements ?? true, logger);
   return database;
 }
 
 type QueryLogger = { logQuery: (query: string) => void } | undefined;
 
-async function openPglite(dir = 'memory', logger: QueryLogger): Promise<Database> {
+async function openPglite(dir = 'memory', prepared: boolean, logger: QueryLogger): Promise<Database> {
   if (dir !== 'memory') mkdirSync(dir, { recursive: true });
   const client = dir === 'memory' ? new PGlite() : new PGlite(dir);
-  const db = drizzlePglite(client, { logger });
+  return usePglite(client, { preparedStatements: prepared, ...(logger ? { onQuery: logger.logQuery } : {}) });
+}
+
+/**
+ * A database on a PGlite instance the caller made (the benchmark shares one with its baseline
+ * handler), migrated; `close` closes the instance.
+ */
+export async function usePglite(client: PGlite, options: Pick<DatabaseOptions, 'preparedStatements' | 'onQuery'> = {}): Promise<Database> {
+  const logger = options.onQuery ? { logQuery: options.onQuery } : undefined;
+  const db = drizzlePglite((options.preparedStatements ?? true) ? await preparingPglite(client) : client, { logger });
   await migratePglite(db, { migrationsFolder });
   return { kind: 'pglite', db: db as unknown as Db, close: () => client.close() };
 }
