@@ -9,9 +9,10 @@ export interface ServerConfig {
   /** PostgreSQL URL; when absent the embedded PGlite database is used. */
   databaseUrl?: string;
   /**
-   * PostgreSQL: prepare small statements by name (one round trip each instead of two) and plan
-   * them per execution. Off for a pooler that cannot keep prepared statements or refuses the
-   * `plan_cache_mode` startup parameter (PgBouncer in transaction mode before 1.21).
+   * Prepare small statements by name and plan them per execution: on PostgreSQL one round trip
+   * each instead of two, on PGlite one call into its engine instead of six. Off for a pooler that
+   * cannot keep prepared statements or refuses the `plan_cache_mode` startup parameter (PgBouncer
+   * in transaction mode before 1.21).
    */
   preparedStatements: boolean;
   /** Directory for PGlite's data, or `memory` for an in-memory database. */
