@@ -162,6 +162,12 @@ async function readBody(response: Response, total: number | null, onBytes?: (byt
   return bytes;
 }
 
+/** A sync request's fixed part, encoded once: its JSON body up to the variables, and that part's UTF-8 length. */
+interface PreparedRequest {
+  head: string;
+  headBytes: number;
+}
+
 function classify(error: CombinedError, status: number | undefined): SyncRequestError {
   if (error.networkError instanceof SyncRequestError) return error.networkError;
   const graphQLErrors: GraphQLErrorInfo[] = error.graphQLErrors.map((e) => ({
@@ -206,10 +212,15 @@ export function createTransport(options: TransportOptions): Transport {
    * One POST with a deadline over the whole exchange; the body is read here to count its bytes.
    * Fails with a `SyncRequestError` (`network`, `timeout`) when no complete response arrives.
    */
-  async function exchange(init: RequestInit, progress: RequestProgress | undefined, seen: { status?: number }): Promise<{ response: Response; body: Uint8Array<ArrayBuffer> }> {
+  async function exchange(
+    init: RequestInit,
+    progress: RequestProgress | undefined,
+    seen: { status?: number },
+    bodyBytes?: number,
+  ): Promise<{ response: Response; body: Uint8Array<ArrayBuffer> }> {
     const controller = new AbortController();
     init.signal?.addEventListener('abort', () => controller.abort());
-    if (progress) progress.sending(typeof init.body === 'string' ? utf8Length(init.body) : 0);
+    if (progress) progress.sending(bodyBytes ?? (typeof init.body === 'string' ? utf8Length(init.body) : 0));
     const work = (async () => {
       let response: Response;
       try {
@@ -276,18 +287,23 @@ export function createTransport(options: TransportOptions): Transport {
    * printed document, operation name, headers and JSON body), and every failure is classified as a
    * urql result would be (`classify`).
    */
-  function prepare(document: DocumentNode): { query: string; operationName: string | undefined } {
-    return { query: stringifyDocument(document), operationName: getOperationName(document) };
+  function prepare(document: DocumentNode): PreparedRequest {
+    // The JSON of `{ operationName, query, variables }` up to the variables: the document's
+    // escaped text is the largest part of an idle or selective sync's request, and never changes.
+    const head = `${JSON.stringify({ operationName: getOperationName(document), query: stringifyDocument(document) }).slice(0, -1)},"variables":`;
+    return { head, headBytes: utf8Length(head) };
   }
 
-  async function post<Data>(prepared: { query: string; operationName: string | undefined }, variables: AnyVariables, progress?: RequestProgress): Promise<Data> {
+  async function post<Data>(prepared: PreparedRequest, variables: AnyVariables, progress?: RequestProgress): Promise<Data> {
     if (!isOnline()) throw new SyncRequestError('offline', 'The device is offline; nothing was sent', { mayHaveApplied: false });
     const requestHeaders: Record<string, string> = { accept: ACCEPT };
     for (const [name, value] of Object.entries(await headers())) requestHeaders[name.toLowerCase()] = value;
     requestHeaders['content-type'] ??= 'application/json';
-    const body = JSON.stringify({ operationName: prepared.operationName, query: prepared.query, variables });
+    const json = JSON.stringify(variables);
+    const body = `${prepared.head}${json}}`;
     const seen: { status?: number } = {};
-    const { response, body: bytes } = await exchange({ method: 'POST', headers: requestHeaders, body }, progress, seen);
+    const bodyBytes = progress ? prepared.headBytes + utf8Length(json) + 1 : 0;
+    const { response, body: bytes } = await exchange({ method: 'POST', headers: requestHeaders, body }, progress, seen, bodyBytes);
     let payload: { data?: Data | null; errors?: unknown };
     try {
       payload = parsePayload(response, bytes);

@@ -80,6 +80,8 @@ describe('request failure classification', () => {
     expect(body.query).toContain('mutation Synchronize(');
     expect(body.query).toContain('fragment SyncResultFields');
     expect(body.variables).toEqual({ input: { ...input, checkpoint: 'é€😀' }, selection: null });
+    // Byte for byte the JSON of { operationName, query, variables }, as urql sends it.
+    expect(String(init?.body)).toBe(JSON.stringify({ operationName: body.operationName, query: body.query, variables: body.variables }));
     expect(progress.sent).toBe(new TextEncoder().encode(String(init?.body)).byteLength);
   });
 
