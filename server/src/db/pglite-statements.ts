@@ -1,5 +1,6 @@
 import { parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
 import { MAX_PREPARED_LENGTH, MAX_PREPARED_PARAMETERS } from './prepared-statements.ts';
+import { withMethods } from './with-methods.ts';
 
 /**
  * Named prepared statements for drizzle's queries on PGlite. PGlite's `query` runs a statement
@@ -164,35 +165,20 @@ export async function preparingPglite(client: PGlite): Promise<PGlite> {
   await client.exec('set plan_cache_mode = force_custom_plan');
   const runner = new PreparedRunner(client);
 
-  const transactionClient = (tx: Transaction): Transaction =>
-    new Proxy(tx, {
-      get(target, key, receiver) {
-        if (key === 'query') {
-          return <T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> => {
-            if (!prepares(text, params, options)) return target.query<T>(text, params, options);
-            if (target.closed) return Promise.reject(new Error('Transaction is closed'));
-            return client._runExclusiveQuery(() => runner.run<T>(text, params ?? [], options, true));
-          };
-        }
-        const value: unknown = Reflect.get(target, key, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+  function transactionClient(tx: Transaction): Transaction {
+    const query = <T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> => {
+      if (!prepares(text, params, options)) return tx.query<T>(text, params, options);
+      if (tx.closed) return Promise.reject(new Error('Transaction is closed'));
+      return client._runExclusiveQuery(() => runner.run<T>(text, params ?? [], options, true));
+    };
+    return withMethods(tx, { query });
+  }
 
-  return new Proxy(client, {
-    get(target, key, receiver) {
-      if (key === 'query') {
-        return async <T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> => {
-          if (!prepares(text, params, options)) return target.query<T>(text, params, options);
-          await target._checkReady();
-          return target._runExclusiveTransaction(() => target._runExclusiveQuery(() => runner.run<T>(text, params ?? [], options, false)));
-        };
-      }
-      if (key === 'transaction') {
-        return <T>(callback: (tx: Transaction) => Promise<T>) => target.transaction((tx) => callback(transactionClient(tx)));
-      }
-      const value: unknown = Reflect.get(target, key, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const query = async <T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> => {
+    if (!prepares(text, params, options)) return client.query<T>(text, params, options);
+    await client._checkReady();
+    return client._runExclusiveTransaction(() => client._runExclusiveQuery(() => runner.run<T>(text, params ?? [], options, false)));
+  };
+  const transaction = <T>(callback: (tx: Transaction) => Promise<T>) => client.transaction((tx) => callback(transactionClient(tx)));
+  return withMethods(client, { query, transaction });
 }

@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { withMethods } from './with-methods.ts';
 
 /**
  * Named prepared statements for drizzle's raw queries on PostgreSQL. drizzle runs `db.execute`
@@ -33,22 +34,20 @@ export function worthPreparing(query: string, parameters: readonly unknown[] | u
  * handed to `begin` and `savepoint` callbacks (transactions) do the same.
  */
 export function preparingClient<T extends Sql>(client: T): T {
-  return new Proxy(client, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (key === 'unsafe') {
-        return (query: string, parameters?: unknown[], options?: UnsafeOptions) =>
-          target.unsafe(query, parameters as never, worthPreparing(query, parameters) ? { ...options, prepare: true } : options);
-      }
-      if ((key === 'begin' || key === 'savepoint') && typeof value === 'function') {
-        return (...args: unknown[]) => {
-          const last = args.length - 1;
-          const callback = args[last] as (sql: Sql) => unknown;
-          args[last] = (sql: Sql) => callback(preparingClient(sql));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const methods: Record<string, unknown> = {
+    unsafe: (query: string, parameters?: unknown[], options?: UnsafeOptions) =>
+      client.unsafe(query, parameters as never, worthPreparing(query, parameters) ? { ...options, prepare: true } : options),
+  };
+  // A transaction's client (`begin`), and a savepoint's within it, prepare as well.
+  for (const name of ['begin', 'savepoint']) {
+    const method: unknown = Reflect.get(client, name);
+    if (typeof method !== 'function') continue;
+    methods[name] = (...args: unknown[]) => {
+      const last = args.length - 1;
+      const callback = args[last] as (sql: Sql) => unknown;
+      args[last] = (sql: Sql) => callback(preparingClient(sql));
+      return (method as (...a: unknown[]) => unknown).apply(client, args);
+    };
+  }
+  return withMethods(client, methods);
 }
