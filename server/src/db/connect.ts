@@ -36,17 +36,16 @@ export interface DatabaseOptions {
 
 /** Opens the database and applies the migrations (safe when several servers start at once). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const logger = options.onQuery ? { logQuery: options.onQuery } : undefined;
-  const database = options.url ? await openPostgres(options.url, options.maxConnections ?? 10, options.preparedStatements ?? true, logger) : await openPglite(options.pgliteDir, options.preparedStatements ?? true, logger);
-  return database;
+  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10, options.preparedStatements ?? true, loggerOf(options));
+  const dir = options.pgliteDir ?? 'memory';
+  if (dir !== 'memory') mkdirSync(dir, { recursive: true });
+  return usePglite(dir === 'memory' ? new PGlite() : new PGlite(dir), options);
 }
 
 type QueryLogger = { logQuery: (query: string) => void } | undefined;
 
-async function openPglite(dir = 'memory', prepared: boolean, logger: QueryLogger): Promise<Database> {
-  if (dir !== 'memory') mkdirSync(dir, { recursive: true });
-  const client = dir === 'memory' ? new PGlite() : new PGlite(dir);
-  return usePglite(client, { preparedStatements: prepared, ...(logger ? { onQuery: logger.logQuery } : {}) });
+function loggerOf(options: Pick<DatabaseOptions, 'onQuery'>): QueryLogger {
+  return options.onQuery ? { logQuery: options.onQuery } : undefined;
 }
 
 /**
@@ -54,8 +53,7 @@ async function openPglite(dir = 'memory', prepared: boolean, logger: QueryLogger
  * handler), migrated; `close` closes the instance.
  */
 export async function usePglite(client: PGlite, options: Pick<DatabaseOptions, 'preparedStatements' | 'onQuery'> = {}): Promise<Database> {
-  const logger = options.onQuery ? { logQuery: options.onQuery } : undefined;
-  const db = drizzlePglite((options.preparedStatements ?? true) ? await preparingPglite(client) : client, { logger });
+  const db = drizzlePglite((options.preparedStatements ?? true) ? await preparingPglite(client) : client, { logger: loggerOf(options) });
   await migratePglite(db, { migrationsFolder });
   return { kind: 'pglite', db: db as unknown as Db, close: () => client.close() };
 }
