@@ -22,8 +22,10 @@ import type { Workload } from './workload.ts';
  * has no public "apply this result" entry point (applying is the last step of `synchronize()`),
  * so it is measured through `synchronize()` with the public `transport` option replaced by a stub
  * that answers with a prepared single-page `SyncResult`: what is timed is staging the page,
- * planning the apply against the local objects and writing it through the storage adapter
- * (memory, and IndexedDB through fake-indexeddb), plus two stub calls. Against: a plain
+ * planning the apply against the local objects and writing it: into the memory store (a database
+ * opened without a storage adapter, which holds its objects in memory only), through the memory
+ * adapter (`createMemoryStorage`, a second copy a new database can load: reported, no target) and
+ * through IndexedDB (fake-indexeddb), plus two stub calls. Against: a plain
  * `Map.set` loop over the same objects, and urql Graphcache receiving the same objects as a query
  * result from a stub exchange (no network): it normalizes them into its store and reads the
  * query back for the app, as it does with every result. (Graphcache's `Store` cannot be written
@@ -123,8 +125,9 @@ export const apply: Workload = {
     let dbNumber = 0;
     // Every trial lets go of what it built once it is timed, so that no trial runs with another's
     // data still on the heap (Graphcache's store or an IndexedDB full of records: 100-250 MB).
-    const sdkTrial = (storage: () => StorageAdapter) => ({
-      prepare: async () => void (client = await openSyncDatabase({ url: 'http://127.0.0.1/unused', transport, storage: storage() })),
+    // Without a storage adapter the database holds its objects in memory only (the memory store).
+    const sdkTrial = (storage?: () => StorageAdapter) => ({
+      prepare: async () => void (client = await openSyncDatabase({ url: 'http://127.0.0.1/unused', transport, ...(storage ? { storage: storage() } : {}) })),
       run: async () => (applied = (await client!.synchronize()).downloaded),
       cleanup: async () => {
         await client!.close();
@@ -133,7 +136,8 @@ export const apply: Workload = {
     });
     const samples = await interleave(
       {
-        sdkMemory: sdkTrial(() => createMemoryStorage()),
+        sdkMemory: sdkTrial(),
+        sdkMemoryAdapter: sdkTrial(() => createMemoryStorage()),
         sdkIndexedDb: sdkTrial(() => createIndexedDbStorage({ name: `bench-${dbNumber++}`, indexedDB: new IDBFactory() })),
         map: {
           run: async () => {
@@ -163,11 +167,13 @@ export const apply: Workload = {
     const m = median(samples.map);
     const g = median(samples.graphcache);
     const memory = median(samples.sdkMemory);
+    const memoryAdapter = median(samples.sdkMemoryAdapter);
     const indexedDb = median(samples.sdkIndexedDb);
     return {
       rows: [
         ratioRow({ case: `${count} objects, memory store`, against: 'Map.set', subject: memory, baseline: m, unit: 'ms', target: { op: '<=', value: 2.0 } }),
         ratioRow({ case: `${count} objects, memory store`, against: 'Graphcache', subject: memory, baseline: g, unit: 'ms', target: { op: '<', value: 1.0 } }),
+        ratioRow({ case: `${count} objects, memory adapter`, against: 'Map.set', subject: memoryAdapter, baseline: m, unit: 'ms' }),
         ratioRow({ case: `${count} objects, IndexedDB`, against: 'Map.set', subject: indexedDb, baseline: m, unit: 'ms', target: { op: '<=', value: 2.0 } }),
         ratioRow({ case: `${count} objects, IndexedDB`, against: 'Graphcache', subject: indexedDb, baseline: g, unit: 'ms', target: { op: '<', value: 1.0 } }),
       ],

@@ -21,7 +21,7 @@ import { createTransport, type Transport } from './transport.ts';
 
 /** Everything the database can be configured with. */
 export interface SyncDatabaseOptions extends ContentTransportOptions {
-  /** Where data persists; default in memory (lost when the process ends). */
+  /** Where data persists; default none: the database holds everything in memory only, once (lost when it closes). */
   storage?: StorageAdapter;
   /** Makes object ids, the client id and sync ids; default `crypto.randomUUID`. */
   generateId?: IdGenerator;
@@ -169,7 +169,7 @@ export async function createSyncDatabase<M extends EntityTypeMap>(
 ): Promise<SyncDatabase<M>> {
   const clock = options.clock ?? systemClock;
   const generateId = options.generateId ?? randomId;
-  const store = await LocalStore.open(options.storage ?? createMemoryStorage());
+  const store = await (options.storage ? LocalStore.open(options.storage) : LocalStore.open(createMemoryStorage(), { inMemoryOnly: true }));
   if (store.meta('clientId') === undefined) {
     await store.transact('local', () => ({ changes: { meta: { clientId: generateId(), format: STORAGE_FORMAT } }, result: undefined }));
   }

@@ -3,7 +3,7 @@ import { ContentIndex } from './content-index.ts';
 import type { AttributeValues, ObjectKey } from './entity-types.ts';
 import { DatabaseClosedError } from './errors.ts';
 import { contentHashesOf } from './file-content.ts';
-import { deepFreeze, freezeRecord } from './frozen.ts';
+import { deepFreeze, freezeRecord, isFrozenData } from './frozen.ts';
 import type { DownloadMode, SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
 import { objectKey, parseObjectKey, serverState, type LocalObject, type ServerStamp } from './local-object.ts';
 import { CONTENTS_STORE, markFrozenObjects, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
@@ -127,11 +127,19 @@ export class LocalStore implements ObjectSource {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(private readonly storage: StorageAdapter) {}
+  private constructor(
+    private readonly storage: StorageAdapter,
+    private readonly inMemoryOnly: boolean,
+  ) {}
 
-  /** Loads everything the adapter holds, upgrading records of an older format. */
-  static async open(storage: StorageAdapter): Promise<LocalStore> {
-    const store = new LocalStore(storage);
+  /**
+   * Loads everything the adapter holds, upgrading records of an older format. `inMemoryOnly`:
+   * objects, failure records and metadata live in memory only and the adapter gets file contents
+   * alone (see `toWrites`): for a database that nothing will open again, a second copy of every
+   * record would only double the memory and the work of every write.
+   */
+  static async open(storage: StorageAdapter, { inMemoryOnly = false }: { inMemoryOnly?: boolean } = {}): Promise<LocalStore> {
+    const store = new LocalStore(storage, inMemoryOnly);
     const snapshot = await storage.load();
     const upgrades = new Map<string, LocalObject>();
     for (const hash of await storage.contentKeys()) store.contents.contentStored(hash);
@@ -230,7 +238,9 @@ export class LocalStore implements ObjectSource {
       if (this.closed) throw new DatabaseClosedError();
       const { changes, result } = compute();
       const plain = changes.frozenPlain === true || freezeAll(changes.objects);
-      const writes = toWrites(changes, this.metadata);
+      // Unstored records are still checked, so that an app behaves as it will with a persistent adapter.
+      if (this.inMemoryOnly && !plain) checkCloneable(changes.objects);
+      const writes = toWrites(changes, this.metadata, this.inMemoryOnly);
       // Frozen plain data is as good as a copy: the adapter need not check each record again.
       if (plain) markFrozenObjects(writes);
       // A transaction that stores nothing new (an idle sync's bookkeeping) costs no storage write.
@@ -373,16 +383,30 @@ function freezeAll(objects: ReadonlyMap<string, LocalObject | null> | undefined)
   return plain;
 }
 
-/** The storage writes of a transaction; metadata it sets to what is stored already is left out. */
-function toWrites(changes: StoreChanges, metadata: ReadonlyMap<string, unknown>): StorageWrite[] {
+/**
+ * Throws as a storage adapter's write would (`DataCloneError`) when a record holds something
+ * structured cloning cannot copy; records that are frozen plain data need no look.
+ */
+function checkCloneable(objects: ReadonlyMap<string, LocalObject | null> | undefined): void {
+  for (const object of objects?.values() ?? []) if (!isFrozenData(object)) structuredClone(object);
+}
+
+/**
+ * The storage writes of a transaction; metadata it sets to what is stored already is left out.
+ * `contentsOnly`: the writes of file contents alone (the store keeps the rest in memory only).
+ */
+function toWrites(changes: StoreChanges, metadata: ReadonlyMap<string, unknown>, contentsOnly: boolean): StorageWrite[] {
   const writes: StorageWrite[] = [];
-  for (const [key, object] of changes.objects ?? []) {
-    writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
+  if (!contentsOnly) {
+    for (const [key, object] of changes.objects ?? []) {
+      writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
+    }
+    for (const id of changes.removeFailures ?? []) writes.push({ store: 'failures', key: id, delete: true });
+    for (const failure of changes.putFailures ?? []) writes.push({ store: 'failures', key: failure.id, value: failure });
   }
-  for (const id of changes.removeFailures ?? []) writes.push({ store: 'failures', key: id, delete: true });
-  for (const failure of changes.putFailures ?? []) writes.push({ store: 'failures', key: failure.id, value: failure });
   for (const hash of changes.removeContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, delete: true });
   for (const { hash, bytes } of changes.putContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, value: bytes });
+  if (contentsOnly) return writes;
   for (const [name, value] of Object.entries(changes.meta ?? {})) {
     if (value === null ? !metadata.has(name) : value === undefined || value === metadata.get(name)) continue;
     writes.push(value === null ? { store: 'meta', key: name, delete: true } : { store: 'meta', key: name, value });

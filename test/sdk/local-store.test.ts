@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commitObject, createObject, editObject, serverState, syncedObject, type LocalObject } from '../../client-sdk/src/local-object.ts';
 import { LocalStore, STORAGE_FORMAT, type StoreEvent } from '../../client-sdk/src/local-store.ts';
 import { createMemoryStorage } from '../../client-sdk/src/storage/memory-storage.ts';
-import type { StorageAdapter } from '../../client-sdk/src/storage/storage-adapter.ts';
+import type { StorageAdapter, StorageWrite } from '../../client-sdk/src/storage/storage-adapter.ts';
 
 /** Unit tests of the store: transactions are serialized, persisted first, then visible. */
 
@@ -62,6 +62,32 @@ describe('local store', () => {
     await store.transact('local', () => ({ changes: { meta: { checkpoint: null } }, result: undefined }));
     expect(batches).toEqual([1, 1]);
     expect((await LocalStore.open(memory)).meta('checkpoint')).toBeUndefined();
+  });
+
+  it('in memory only: hands the adapter file contents alone, and refuses what a persistent adapter would refuse', async () => {
+    const memory = createMemoryStorage();
+    const batches: StorageWrite[][] = [];
+    const recording: StorageAdapter = { ...memory, write: (writes) => (batches.push([...writes]), memory.write(writes)) };
+    const store = await LocalStore.open(recording, { inMemoryOnly: true });
+    const photo = syncedObject(serverState('Photo', 'p', { version: 1, createdAt: 't', changedAt: 't' }, { caption: 'c', contentHash: 'h1', size: 1 }));
+    await store.transact('sync', () => ({
+      changes: { objects: new Map([['Photo:p', photo]]), putContents: [{ hash: 'h1', bytes: new Uint8Array([7]) }], meta: { checkpoint: 'c1' } },
+      result: undefined,
+    }));
+    await store.transact('local', () => ({ changes: { objects: new Map([['WorkOrder:a', createObject('WorkOrder', 'a', { title: 't' })]]) }, result: undefined }));
+    expect(batches.map((writes) => writes.map(({ store, key }) => `${store}:${key}`))).toEqual([['contents:h1']]);
+    expect(store.object('Photo', 'p')).toBe(photo);
+    expect(store.object('WorkOrder', 'a')?.draft).toEqual({ title: 't' });
+    expect(store.meta('checkpoint')).toBe('c1');
+    expect(await store.readContent('h1')).toEqual(new Uint8Array([7]));
+
+    // A value structured cloning cannot copy fails the transaction, as the adapters' writes do.
+    const unclonable = createObject('WorkOrder', 'b', { title: (() => 't') as unknown as string });
+    await expect(store.transact('local', () => ({ changes: { objects: new Map([['WorkOrder:b', unclonable]]) }, result: undefined }))).rejects.toMatchObject({
+      name: 'DataCloneError',
+    });
+    expect(store.object('WorkOrder', 'b')).toBeUndefined();
+    expect((await memory.load()).objects.size).toBe(0);
   });
 });
 
