@@ -12,15 +12,12 @@ import { modeEntityMetadata, type ModeEntityTypes } from './mode-entities.ts';
 
 /** Test helpers that open SDK databases ("devices") against the real in-process server. */
 
-/** Opens a device for `user` on the test server; options override the defaults. */
+/**
+ * Opens a device for `user` on the test server; options override the defaults. Without a
+ * `storage` option it is what an app gets without one: a database in memory only.
+ */
 export function openDevice(server: TestServer, user: string, options: Partial<SyncDatabaseOptions> = {}): Promise<Database> {
-  return openSyncDatabase({
-    url: server.url,
-    fetch: server.fetch,
-    token: `dev:${user}`,
-    storage: createMemoryStorage(),
-    ...options,
-  });
+  return openSyncDatabase({ url: server.url, fetch: server.fetch, token: `dev:${user}`, ...options });
 }
 
 /** Opens a device whose entity map is the generated one plus the test entities of `mode-entities.ts`. */
