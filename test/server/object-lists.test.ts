@@ -98,6 +98,29 @@ describe('serialized download lists are what graphql-js makes', () => {
     expect(served).toBe(reference);
   });
 
+  it("an upload's outcomes and the deleted keys, through aliases, fragments and __typename", async () => {
+    const created = createWorkOrder('alice');
+    const invalid = createWorkOrder('alice', { hoursSpent: -1 });
+    const changes = [created.change, invalid.change, change('WorkOrder', { id: uuid(), op: 'DELETE', baseVersion: 1 })];
+    const query = `mutation($input: ChangeSet!, $selection: [ObjectRef!]) { synchronize(input: $input, selection: $selection) {
+      outcomes { __typename ...Outcome state: status } ids: outcomes { id } deleted { __typename kind: entity id } } }
+      fragment Outcome on ChangeOutcome { entity id version failureId }`;
+    // Objects the server does not have: the device is told to remove them.
+    const gone = [uuid(), uuid()].map((id) => ({ entity: 'WorkOrder', id }));
+    // The reference run is a replay of the same syncId: the recorded outcomes (R4).
+    const [served, reference] = await bothWays(query, { input: { ...input(), changes }, selection: gone });
+    // The two asked for, and the two uploaded objects the server does not have (the failed create, the delete).
+    expect(JSON.parse(served).data.synchronize.deleted).toHaveLength(4);
+    const outcomes = JSON.parse(served).data.synchronize.outcomes as { state: string; version: number | null; failureId: string | null }[];
+    // A delete of an object the server does not have is done already: applied, with no version.
+    expect(outcomes.map((o) => [o.state, o.version === null, o.failureId === null])).toEqual([
+      ['APPLIED', false, true],
+      ['FAILED', true, false],
+      ['APPLIED', true, true],
+    ]);
+    expect(served).toBe(reference);
+  });
+
   it('an aliased second list in the same response is filled too', async () => {
     const query = `mutation($input: ChangeSet!, $selection: [ObjectRef!]) { synchronize(input: $input, selection: $selection) {
       a: upserted { id } b: upserted { __typename ... on Customer { name } } } }`;

@@ -6,10 +6,25 @@ import { synchronize, synchronizePage } from '../sync/synchronize.ts';
 import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncResultData } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
 import type { EntityRefs } from './entity-types.ts';
+import type { RecordReaders } from './object-lists.ts';
 
 /** The wire contract of DESIGN §5 around the generated entity types. */
 
 type TypeRef = never;
+
+/** How `ObjectKey`'s fields are read, by their resolvers and by the serialized `deleted` list alike. */
+const keyFields = { entity: (k: ObjectKey) => k.entity, id: (k: ObjectKey) => k.id };
+const keyReaders: RecordReaders<ObjectKey> = new Map(Object.entries(keyFields));
+
+/** How `ChangeOutcome`'s fields are read, by their resolvers and by the serialized `outcomes` list alike. */
+const outcomeFields = {
+  entity: (o: ChangeOutcome) => o.entity,
+  id: (o: ChangeOutcome) => o.id,
+  status: (o: ChangeOutcome) => o.status,
+  version: (o: ChangeOutcome) => o.version,
+  failureId: (o: ChangeOutcome) => o.failureId,
+};
+const outcomeReaders: RecordReaders<ChangeOutcome> = new Map(Object.entries(outcomeFields));
 
 /** `ObjectChange` is a one-of keyed by entity name; the core wants the entity named inside. */
 function toChangeInput(change: Record<string, unknown>): ChangeInput {
@@ -39,7 +54,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
   });
 
   const objectKey = builder.objectRef<ObjectKey>('ObjectKey').implement({
-    fields: (t) => ({ entity: t.field({ type: syncEntity, resolve: (k) => k.entity as never }), id: t.exposeID('id') }),
+    fields: (t) => ({ entity: t.field({ type: syncEntity, resolve: (k) => keyFields.entity(k) as never }), id: t.id({ resolve: keyFields.id }) }),
   });
   const fileUrl = builder.objectRef<FileUrlData>('FileUrl').implement({
     fields: (t) => ({
@@ -78,11 +93,11 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
   const outcome = builder.objectRef<ChangeOutcome>('ChangeOutcome').implement({
     description: 'What happened to one uploaded change, in the order sent (R23).',
     fields: (t) => ({
-      entity: t.field({ type: syncEntity, resolve: (o) => o.entity as never }),
-      id: t.exposeID('id'),
-      status: t.field({ type: changeStatus, resolve: (o) => o.status }),
-      version: t.int({ nullable: true, resolve: (o) => o.version }),
-      failureId: t.id({ nullable: true, description: 'Set when the change failed or some attributes were denied.', resolve: (o) => o.failureId }),
+      entity: t.field({ type: syncEntity, resolve: (o) => outcomeFields.entity(o) as never }),
+      id: t.id({ resolve: outcomeFields.id }),
+      status: t.field({ type: changeStatus, resolve: outcomeFields.status }),
+      version: t.int({ nullable: true, resolve: outcomeFields.version }),
+      failureId: t.id({ nullable: true, description: 'Set when the change failed or some attributes were denied.', resolve: outcomeFields.failureId }),
     }),
   });
   const syncResult = builder.objectRef<SyncResultData>('SyncResult').implement({
@@ -97,10 +112,13 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
         description: "The download is complete: the device replaces its data of the downloaded entities with it, pending changes kept.",
       }),
       upserted: t.field({ type: [syncObject], resolve: (r, _, context, info) => lists.resolve(r.upserted, context, info) as never }),
-      deleted: t.field({ type: [objectKey], resolve: (r) => r.deleted }),
+      deleted: t.field({ type: [objectKey], resolve: (r, _, context, info) => lists.resolveRecords('ObjectKey', r.deleted, keyReaders, context, info) as never }),
       files: t.field({ type: [fileUrl], resolve: (r) => r.files }),
       failures: t.field({ type: [failure], resolve: (r) => r.failures }),
-      outcomes: t.field({ type: [outcome], resolve: (r) => r.outcomes }),
+      outcomes: t.field({
+        type: [outcome],
+        resolve: (r, _, context, info) => lists.resolveRecords('ChangeOutcome', r.outcomes, outcomeReaders, context, info) as never,
+      }),
       replayed: t.exposeBoolean('replayed', {
         description: 'This (clientId, syncId) was applied before: the recorded outcome is returned and nothing was applied again.',
       }),
