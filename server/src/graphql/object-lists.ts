@@ -24,8 +24,8 @@ import { fieldReaders, tagObject, type FieldReader } from './entity-fields.ts';
 /**
  * Lists of synced objects (a download's `upserted`, up to a page of 10 000 objects; the `items`
  * of the list queries) and of other records of which a response holds many (an upload's
- * `outcomes`, one per change) without graphql-js' per-field completion, which for 10 000 records
- * cost ~30 ms and ~60 MB of garbage. The selection set is compiled once per document and object
+ * `outcomes`, one per change; a download's `deleted` keys) without graphql-js' per-field
+ * completion, which for 10 000 outcomes cost ~30 ms and ~45 MB of garbage. The selection set is compiled once per document and object
  * type into a plan (response key, reader, scalar serializer), as graphql-js would collect it:
  * aliases, fragments, type conditions, `@skip`/`@include`, `__typename`. Each object then costs
  * one plain object with its serialized values. The resolver returns an empty list to graphql-js
@@ -149,9 +149,9 @@ export interface ObjectLists {
   /** Resolves a list field of synced objects: serialized by plan where it can, else as before. */
   resolve(objects: readonly SyncObjectData[], context: object, info: GraphQLResolveInfo): unknown[];
   /**
-   * Resolves a list field of records of the object type `type` (a sync's upload outcomes: one
-   * per change) whose fields `readers` read, as their field resolvers do: serialized by plan where
-   * it can, else handed to graphql-js as they are.
+   * Resolves a list field of records of the object type `type` (a sync's upload outcomes, its
+   * deleted keys) whose fields `readers` read, as their field resolvers do: serialized by plan
+   * where it can, else handed to graphql-js as they are.
    */
   resolveRecords<T extends object>(type: string, records: readonly T[], readers: RecordReaders<T>, context: object, info: GraphQLResolveInfo): unknown[];
 }
