@@ -135,7 +135,7 @@ export class LocalStore implements ObjectSource {
   /**
    * Loads everything the adapter holds, upgrading records of an older format. `inMemoryOnly`:
    * objects, failure records and metadata live in memory only and the adapter gets file contents
-   * alone (see `toWrites`): for a database that nothing will open again, a second copy of every
+   * alone (`contentWrites`): for a database that nothing will open again, a second copy of every
    * record would only double the memory and the work of every write.
    */
   static async open(storage: StorageAdapter, { inMemoryOnly = false }: { inMemoryOnly?: boolean } = {}): Promise<LocalStore> {
@@ -240,7 +240,7 @@ export class LocalStore implements ObjectSource {
       const plain = changes.frozenPlain === true || freezeAll(changes.objects);
       // Unstored records are still checked, so that an app behaves as it will with a persistent adapter.
       if (this.inMemoryOnly && !plain) checkCloneable(changes.objects);
-      const writes = toWrites(changes, this.metadata, this.inMemoryOnly);
+      const writes = this.inMemoryOnly ? contentWrites(changes) : toWrites(changes, this.metadata);
       // Frozen plain data is as good as a copy: the adapter need not check each record again.
       if (plain) markFrozenObjects(writes);
       // A transaction that stores nothing new (an idle sync's bookkeeping) costs no storage write.
@@ -391,22 +391,23 @@ function checkCloneable(objects: ReadonlyMap<string, LocalObject | null> | undef
   for (const object of objects?.values() ?? []) if (!isFrozenData(object)) structuredClone(object);
 }
 
-/**
- * The storage writes of a transaction; metadata it sets to what is stored already is left out.
- * `contentsOnly`: the writes of file contents alone (the store keeps the rest in memory only).
- */
-function toWrites(changes: StoreChanges, metadata: ReadonlyMap<string, unknown>, contentsOnly: boolean): StorageWrite[] {
+/** The storage writes of a transaction's file contents. */
+function contentWrites(changes: StoreChanges): StorageWrite[] {
   const writes: StorageWrite[] = [];
-  if (!contentsOnly) {
-    for (const [key, object] of changes.objects ?? []) {
-      writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
-    }
-    for (const id of changes.removeFailures ?? []) writes.push({ store: 'failures', key: id, delete: true });
-    for (const failure of changes.putFailures ?? []) writes.push({ store: 'failures', key: failure.id, value: failure });
-  }
   for (const hash of changes.removeContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, delete: true });
   for (const { hash, bytes } of changes.putContents ?? []) writes.push({ store: CONTENTS_STORE, key: hash, value: bytes });
-  if (contentsOnly) return writes;
+  return writes;
+}
+
+/** The storage writes of a transaction; metadata it sets to what is stored already is left out. */
+function toWrites(changes: StoreChanges, metadata: ReadonlyMap<string, unknown>): StorageWrite[] {
+  const writes: StorageWrite[] = [];
+  for (const [key, object] of changes.objects ?? []) {
+    writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
+  }
+  for (const id of changes.removeFailures ?? []) writes.push({ store: 'failures', key: id, delete: true });
+  for (const failure of changes.putFailures ?? []) writes.push({ store: 'failures', key: failure.id, value: failure });
+  writes.push(...contentWrites(changes));
   for (const [name, value] of Object.entries(changes.meta ?? {})) {
     if (value === null ? !metadata.has(name) : value === undefined || value === metadata.get(name)) continue;
     writes.push(value === null ? { store: 'meta', key: name, delete: true } : { store: 'meta', key: name, value });
