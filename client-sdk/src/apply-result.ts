@@ -5,6 +5,7 @@ import { freezeRecord } from './frozen.ts';
 import type { DownloadMode } from './generated/graphql.ts';
 import { objectKey, remainingChange, serverState, serverValues, type LocalObject, type ServerState } from './local-object.ts';
 import type { FailureRecord, ObjectSource, StoreChanges } from './local-store.ts';
+import { dropWrite, setWrite, writtenObject, type ObjectWrites } from './object-writes.ts';
 
 /**
  * Turns a complete sync result into one set of store writes plus the per-object report (R23).
@@ -84,35 +85,38 @@ function entitiesIn(modes: Readonly<Record<string, DownloadMode>>, wanted: reado
 
 /**
  * Computes the writes and the report of a complete sync result. The download's staged objects
- * become the writes: `download.upserted` is taken over (changed in place), not copied.
+ * become the writes: `download.upserted` is taken over (changed in place), not copied. Objects are
+ * looked up by entity and id; `objectKey`s are made only for what the upload and the removals
+ * name, so that a first download builds no key per object.
  */
 export function applySyncResult({ objects, inflight, download, modes }: ApplyInput): AppliedSync {
-  /** The objects this sync writes (null: removes), by key: the downloaded ones, then what applying adds. */
-  const writes: Map<string, LocalObject | null> = download.upserted;
+  /** The objects this sync writes (null: removes): the downloaded ones, then what applying adds. */
+  const writes: ObjectWrites = download.upserted;
   /** Every record written is frozen plain data: the staged ones, and those made here as they are made. */
   let plain = download.plain;
   const made = (object: LocalObject): LocalObject => {
     if (!freezeRecord(object)) plain = false;
     return object;
   };
-  /** Keys written that the download did not bring. */
+  /** The `objectKey`s of objects written that the download did not bring. */
   const added = new Set<string>();
-  const downloaded = (key: string) => writes.has(key) && !added.has(key);
-  const write = (key: string, object: LocalObject | null) => {
-    if (!writes.has(key)) added.add(key);
-    writes.set(key, object && made(object));
+  const written = (object: ObjectKey) => writtenObject(writes, object.entity, object.id);
+  const downloaded = (object: ObjectKey) => written(object) !== undefined && (added.size === 0 || !added.has(objectKey(object.entity, object.id)));
+  const write = (object: ObjectKey, next: LocalObject | null) => {
+    if (written(object) === undefined) added.add(objectKey(object.entity, object.id));
+    setWrite(writes, object.entity, object.id, next && made(next));
   };
-  const before = (key: string, object: ObjectKey) => objects.object(object.entity, object.id, key) ?? null;
-  const get = (key: string, object: ObjectKey) => {
-    const written = writes.get(key);
-    return written !== undefined ? written : before(key, object);
+  const before = (object: ObjectKey) => objects.object(object.entity, object.id) ?? null;
+  const get = (object: ObjectKey) => {
+    const next = written(object);
+    return next !== undefined ? next : before(object);
   };
   const removed: RemovedObject[] = [];
-  const remove = (key: string, object: ObjectKey, reason: RemovalReason) => {
-    if (get(key, object) === null) return;
+  const remove = (object: ObjectKey, reason: RemovalReason) => {
+    if (get(object) === null) return;
     // An object this sync would have added is simply not added.
-    if (before(key, object) === null) writes.delete(key);
-    else write(key, null);
+    if (before(object) === null) dropWrite(writes, object.entity, object.id);
+    else write(object, null);
     removed.push({ entity: object.entity, id: object.id, reason });
   };
 
@@ -121,51 +125,52 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
   const failed = (key: string) => outcomeByKey.get(key)?.status === 'FAILED';
 
   // A first download of its entities (none on the device, none ONLINE) has nothing to merge.
-  const merging = [...download.upsertedEntities].some((entity) => modes[entity] === 'ONLINE' || !isEmpty(objects.objectsOf(entity)));
-  for (const [key, staged] of merging ? writes : []) {
-    // Only the downloaded objects are in the map yet.
-    const object = staged as LocalObject;
-    const current = before(key, object);
-    if (current === null) {
-      // R15 ONLINE: read through the server, never stored (a selective sync may still name one).
-      if (modes[object.entity] === 'ONLINE') writes.delete(key);
-      continue;
+  const merging = [...writes.keys()].some((entity) => modes[entity] === 'ONLINE' || !isEmpty(objects.objectsOf(entity)));
+  for (const [entity, byId] of merging ? writes : []) {
+    const online = modes[entity] === 'ONLINE';
+    for (const [id, staged] of byId) {
+      // Only the downloaded objects are in the map yet.
+      const state = (staged as LocalObject).synced;
+      const current = objects.object(entity, id) ?? null;
+      if (current === null) {
+        // R15 ONLINE: read through the server, never stored (a selective sync may still name one).
+        if (online) byId.delete(id);
+        continue;
+      }
+      const change = sent.size > 0 ? sent.get(objectKey(entity, id))?.change : undefined;
+      byId.set(id, made({ ...current, synced: state, pending: change ? remainingChange(current.pending, change, state) : current.pending }));
     }
-    const change = sent.get(key)?.change;
-    const state = object.synced;
-    writes.set(key, made({ ...current, synced: state, pending: change ? remainingChange(current.pending, change, state) : current.pending }));
   }
 
-  for (const [key, object] of download.deleted) remove(key, object, 'deleted');
+  for (const object of download.deleted.values()) remove(object, 'deleted');
 
   // Uploaded objects the download did not mention: settle their change from the outcome alone.
   for (const [key, change] of sent) {
-    const current = get(key, change);
-    if (current === null || downloaded(key)) continue;
+    const current = get(change);
+    if (current === null || downloaded(change)) continue;
     if (failed(key)) {
-      write(key, { ...current, pending: remainingChange(current.pending, change.change, current.synced) });
+      write(change, { ...current, pending: remainingChange(current.pending, change.change, current.synced) });
     } else if (change.change.op === 'DELETE') {
-      remove(key, change, 'deleted');
+      remove(change, 'deleted');
     } else {
       const state = assumedState(current, change, outcomeByKey.get(key), inflight.startedAt);
-      write(key, { ...current, synced: state, pending: remainingChange(current.pending, change.change, state) });
+      write(change, { ...current, synced: state, pending: remainingChange(current.pending, change.change, state) });
     }
   }
 
   // R15 NOTHING_CLEAR: upload-only objects leave the device once uploaded. ONLINE objects too:
   // the device only holds one when it was made before the SDK learnt the entity's mode.
-  for (const [key, change] of sent) {
-    const current = get(key, change);
+  for (const change of sent.values()) {
+    const current = get(change);
     const mode = modes[change.entity];
     if (current && (mode === 'NOTHING_CLEAR' || mode === 'ONLINE') && current.pending === null && current.draft === null) {
-      remove(key, change, 'cleared');
+      remove(change, 'cleared');
     }
   }
   for (const entity of entitiesIn(modes, ['ONLINE'])) {
     for (const object of objects.objectsOf(entity)) {
-      const key = objectKey(entity, object.id);
-      const current = get(key, object);
-      if (current && current.pending === null && current.draft === null) remove(key, object, 'cleared');
+      const current = get(object);
+      if (current && current.pending === null && current.draft === null) remove(object, 'cleared');
     }
   }
 
@@ -175,11 +180,10 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
     for (const entity of entitiesIn(modes, ['ALL', 'FILTERED', 'NOTHING_CLEAR'])) {
       const mode = modes[entity];
       for (const object of objects.objectsOf(entity)) {
-        const key = objectKey(entity, object.id);
-        const current = get(key, object);
-        if (!current || downloaded(key) || current.synced === null || current.pending !== null) continue;
-        if (mode !== 'NOTHING_CLEAR') remove(key, object, 'reset');
-        else if (current.draft === null) remove(key, object, 'cleared');
+        const current = get(object);
+        if (!current || downloaded(object) || current.synced === null || current.pending !== null) continue;
+        if (mode !== 'NOTHING_CLEAR') remove(object, 'reset');
+        else if (current.draft === null) remove(object, 'cleared');
       }
     }
   }
@@ -192,7 +196,7 @@ export function applySyncResult({ objects, inflight, download, modes }: ApplyInp
       download.failures.find((f) => f.entity === entity && f.objectId === id) ??
       null;
     const status = outcome ? statusOf[outcome.status] : failure ? 'failed' : 'applied';
-    const state = get(key, { entity, id });
+    const state = get({ entity, id });
     return { entity, id, op: change.op, status, version: outcome?.version ?? state?.synced?.version ?? null, failure, removed: state === null };
   });
 

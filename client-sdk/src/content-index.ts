@@ -1,5 +1,5 @@
 import { contentHashesOf } from './file-content.ts';
-import type { LocalObject } from './local-object.ts';
+import { objectKey, type LocalObject } from './local-object.ts';
 
 /**
  * Which objects refer to which file contents, and which contents are stored (F1), kept up to
@@ -44,11 +44,12 @@ export class ContentIndex {
     if (this.users.has(hash)) this.missing.add(hash);
   }
 
-  /** The object under `key` changed from `previous` to `next` (undefined: absent, null: removed). */
-  objectChanged(key: string, previous: LocalObject | undefined, next: LocalObject | null): void {
+  /** An object changed from `previous` to `next` (undefined: absent, null: removed). */
+  objectChanged(entity: string, id: string, previous: LocalObject | undefined, next: LocalObject | null): void {
     const before = contentHashesOf(previous);
     const after = contentHashesOf(next);
     if (before.length === 0 && after.length === 0) return;
+    const key = objectKey(entity, id);
     for (const hash of before) if (!after.includes(hash)) this.release(hash, key);
     for (const hash of after) if (!before.includes(hash)) this.use(hash, key);
   }

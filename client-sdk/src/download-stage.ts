@@ -2,6 +2,7 @@ import type { ObjectKey } from './entity-types.ts';
 import { freezeAround } from './frozen.ts';
 import { objectKey, syncedRecord, type LocalObject } from './local-object.ts';
 import type { FailureRecord } from './local-store.ts';
+import { writeCount, type ObjectWrites } from './object-writes.ts';
 import type { SyncResultData } from './transport.ts';
 
 /**
@@ -26,12 +27,11 @@ export interface StagedDownload {
   /** Objects staged so far (upserts and deletes). */
   stagedObjects: number;
   /**
-   * Filled when `complete`: the downloaded objects by `objectKey`, as records with no local
-   * changes. `applySyncResult` takes the map over as the sync's writes (read its size before).
+   * Filled when `complete`: the downloaded objects by entity and id, as records with no local
+   * changes. `applySyncResult` takes the maps over as the sync's writes (count them before). An
+   * entity's map may be empty when later pages deleted what earlier ones brought.
    */
-  upserted: Map<string, LocalObject>;
-  /** The entities of the objects in `upserted`. */
-  upsertedEntities: ReadonlySet<string>;
+  upserted: ObjectWrites<LocalObject>;
   /** Every record in `upserted` is frozen plain data (`freezeRecord` would say so of each). */
   plain: boolean;
   /** Filled when `complete`: the objects to remove, by `objectKey`. */
@@ -42,11 +42,12 @@ export interface StagedDownload {
   outcomes: ChangeOutcomeData[];
 }
 
-/** The objects of a download being staged, by key; a Map keeps arrival order and re-inserting moves a key last. */
+/**
+ * The objects of a download being staged: upserts by entity and id, deletes and files by
+ * `objectKey` (few). A Map keeps arrival order, and re-inserting moves a key last.
+ */
 interface Staging {
-  upserts: Map<string, LocalObject>;
-  /** The entities of every object staged as an upsert (a superset once later pages delete some). */
-  entities: Set<string>;
+  upserts: ObjectWrites<LocalObject>;
   plain: boolean;
   deletes: Map<string, ObjectKey>;
   files: Map<string, FileUrlData>;
@@ -64,26 +65,30 @@ const stagings = new WeakMap<StagedDownload, Staging>();
  * objects are kept and frozen, not copied.
  */
 export function stagePage(stage: StagedDownload | null, page: SyncResultData): StagedDownload {
-  const staging: Staging = (stage && stagings.get(stage)) ?? { upserts: new Map(), entities: new Set(), plain: true, deletes: new Map(), files: new Map() };
-  const { upserts, entities, deletes, files } = staging;
+  const staging: Staging = (stage && stagings.get(stage)) ?? { upserts: new Map(), plain: true, deletes: new Map(), files: new Map() };
+  const { upserts, deletes, files } = staging;
   // Only a later page can repeat what is staged (the first one is merged into nothing).
   const merging = upserts.size + deletes.size > 0;
   let entity: string | null = null;
+  let byId = new Map<string, LocalObject>();
   for (const object of page.upserted) {
-    const key = objectKey(object.__typename, object.id);
-    if (merging) {
-      deletes.delete(key);
-      upserts.delete(key);
+    // Pages list objects entity by entity: the entity's map is looked up only when it changes.
+    if (object.__typename !== entity) {
+      entity = object.__typename;
+      byId = upserts.get(entity) ?? new Map();
+      upserts.set(entity, byId);
     }
-    // Pages list objects entity by entity: the set is asked only when the entity changes.
-    if (object.__typename !== entity) entities.add((entity = object.__typename));
+    if (merging) {
+      byId.delete(object.id);
+      if (deletes.size > 0) deletes.delete(objectKey(entity, object.id));
+    }
     const record = syncedRecord(object);
     if (!freezeAround(record, object)) staging.plain = false;
-    upserts.set(key, record);
+    byId.set(object.id, record);
   }
   for (const { entity, id } of page.deleted) {
     const key = objectKey(entity, id);
-    upserts.delete(key);
+    upserts.get(entity)?.delete(id);
     files.delete(key);
     deletes.delete(key);
     deletes.set(key, { entity, id });
@@ -101,9 +106,8 @@ export function stagePage(stage: StagedDownload | null, page: SyncResultData): S
     replayed: stage?.replayed ?? page.replayed,
     complete,
     nextPage: page.nextPage,
-    stagedObjects: upserts.size + deletes.size,
+    stagedObjects: writeCount(upserts) + deletes.size,
     upserted: complete ? upserts : new Map(),
-    upsertedEntities: entities,
     plain: staging.plain,
     deleted: complete ? deletes : new Map(),
     files: complete ? [...files.values()] : [],

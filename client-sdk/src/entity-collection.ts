@@ -27,6 +27,7 @@ import {
   type LocalObject,
 } from './local-object.ts';
 import type { ChangeSource, ContentWrite, LocalStore } from './local-store.ts';
+import { objectWrites } from './object-writes.ts';
 import { runQuery, type ListQuery } from './query.ts';
 
 /**
@@ -280,7 +281,7 @@ export class EntityCollection<M extends EntityTypeMap, E extends EntityName<M>> 
   ): Promise<EntityView<M, E> | undefined> {
     return this.store.transact('local', () => {
       const next = change((key) => this.store.object(this.name, key));
-      const objects = new Map([[objectKey(this.name, id), next]]);
+      const objects = objectWrites([[this.name, id, next]]);
       const putContents = content && next !== null && !this.store.hasContent(content.write.hash) ? [content.write] : [];
       return { changes: { objects, putContents }, result: next === null ? undefined : toView<M, E>(next, this.metadata) };
     });

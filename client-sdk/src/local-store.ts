@@ -6,6 +6,7 @@ import { contentHashesOf } from './file-content.ts';
 import { deepFreeze, freezeRecord, isFrozenData } from './frozen.ts';
 import type { DownloadMode, SynchronizationFailureFieldsFragment } from './generated/graphql.ts';
 import { objectKey, parseObjectKey, serverState, type LocalObject, type ServerStamp } from './local-object.ts';
+import { setWrite, writeCount, type ObjectWrites } from './object-writes.ts';
 import { CONTENTS_STORE, markFrozenObjects, type StorageAdapter, type StorageWrite } from './storage/storage-adapter.ts';
 
 /**
@@ -44,12 +45,12 @@ export interface ContentWrite {
 
 /** The writes of one transaction. */
 export interface StoreChanges {
-  /** Objects to put (their new record) or remove (null), by `objectKey`. */
-  objects?: ReadonlyMap<string, LocalObject | null>;
+  /** Objects to put (their new record) or remove (null), by entity and id. */
+  objects?: ObjectWrites;
   /**
-   * The caller hands `objects` over and never uses it again: when it holds only records of one
-   * entity the device has none of yet (a first download), the store keeps it as that entity's
-   * index instead of copying it entry by entry.
+   * The caller hands `objects` over and never uses its maps again: the map of an entity the
+   * device has no objects of yet (a first download) that removes nothing, the store keeps as that
+   * entity's index instead of copying it entry by entry.
    */
   handOver?: boolean;
   /**
@@ -72,7 +73,7 @@ export type ChangeSource = 'local' | 'sync';
 /** What subscribers are told after a transaction. */
 export interface StoreEvent {
   source: ChangeSource;
-  /** The objects that were written or removed (listed when first read). */
+  /** The objects that were written or removed, entity by entity (listed when first read). */
   readonly objects: readonly ObjectKey[];
   /** True when failure records changed. */
   failures: boolean;
@@ -85,8 +86,8 @@ export type EntityListener = (event: { source: ChangeSource; ids: readonly strin
 
 /** Read access to the objects on the device, without copying them all. */
 export interface ObjectSource {
-  /** The object, if on the device; `key` is its `objectKey`, for a caller that has it already. */
-  object(entity: string, id: string, key?: string): LocalObject | undefined;
+  /** The object, if on the device. */
+  object(entity: string, id: string): LocalObject | undefined;
   /** The objects of one entity, in insertion order. */
   objectsOf(entity: string): Iterable<LocalObject>;
   /** The objects with a committed change waiting for upload, in the order they got it. */
@@ -115,7 +116,7 @@ function upgraded(object: LocalObject): LocalObject | null {
 type Subscription = { entity: null; listener: StoreListener } | { entity: string; listener: EntityListener };
 
 export class LocalStore implements ObjectSource {
-  /** Per entity, its objects by `objectKey`. */
+  /** Per entity, its objects by id. */
   private readonly objects = new Map<string, Map<string, LocalObject>>();
   /** The objects with a pending change, by `objectKey`. */
   private readonly pending = new Map<string, LocalObject>();
@@ -141,13 +142,13 @@ export class LocalStore implements ObjectSource {
   static async open(storage: StorageAdapter, { inMemoryOnly = false }: { inMemoryOnly?: boolean } = {}): Promise<LocalStore> {
     const store = new LocalStore(storage, inMemoryOnly);
     const snapshot = await storage.load();
-    const upgrades = new Map<string, LocalObject>();
+    const upgrades: ObjectWrites = new Map();
     for (const hash of await storage.contentKeys()) store.contents.contentStored(hash);
-    for (const [key, value] of snapshot.objects) {
+    for (const value of snapshot.objects.values()) {
       const stored = value as LocalObject;
       const object = upgraded(stored);
-      if (object) upgrades.set(key, object);
-      store.putInMemory(key, deepFreeze(object ?? stored));
+      if (object) setWrite(upgrades, object.entity, object.id, object);
+      store.putInMemory(stored.entity, stored.id, deepFreeze(object ?? stored));
     }
     for (const [key, value] of snapshot.failures) store.failureRecords.set(key, value as FailureRecord);
     for (const [key, value] of snapshot.meta) store.metadata.set(key, value);
@@ -158,8 +159,8 @@ export class LocalStore implements ObjectSource {
     return store;
   }
 
-  object(entity: string, id: string, key = objectKey(entity, id)): LocalObject | undefined {
-    return this.objects.get(entity)?.get(key);
+  object(entity: string, id: string): LocalObject | undefined {
+    return this.objects.get(entity)?.get(id);
   }
 
   objectsOf(entity: string): Iterable<LocalObject> {
@@ -199,16 +200,17 @@ export class LocalStore implements ObjectSource {
    * The stored contents that no object will refer to once `objects` are written (an upload in
    * flight or a failure record may still need them: the caller's to check). Costs what is written.
    */
-  contentsFreedBy(objects: ReadonlyMap<string, LocalObject | null>): Set<string> {
+  contentsFreedBy(objects: ObjectWrites): Set<string> {
     if (!this.contents.storesAny()) return new Set();
     const delta = new Map<string, number>();
     const count = (hashes: readonly string[], by: number) => {
       for (const hash of hashes) delta.set(hash, (delta.get(hash) ?? 0) + by);
     };
-    for (const [key, next] of objects) {
-      const { entity, id } = next ?? parseObjectKey(key);
-      count(contentHashesOf(this.object(entity, id, key)), -1);
-      count(contentHashesOf(next), 1);
+    for (const [entity, byId] of objects) {
+      for (const [id, next] of byId) {
+        count(contentHashesOf(this.object(entity, id)), -1);
+        count(contentHashesOf(next), 1);
+      }
     }
     return this.contents.unreferencedAfter(delta);
   }
@@ -218,7 +220,7 @@ export class LocalStore implements ObjectSource {
     for (const [hash, keys] of this.contents.missingContents()) {
       const objects = [...keys].flatMap((key) => {
         const { entity, id } = parseObjectKey(key);
-        return this.object(entity, id, key) ?? [];
+        return this.object(entity, id) ?? [];
       });
       yield { hash, objects };
     }
@@ -277,49 +279,47 @@ export class LocalStore implements ObjectSource {
   }
 
   /** Puts (or removes: null) one object in memory and keeps the indexes up to date. */
-  private putInMemory(key: string, next: LocalObject | null): void {
-    const { entity } = next ?? parseObjectKey(key);
+  private putInMemory(entity: string, id: string, next: LocalObject | null): void {
     let objects = this.objects.get(entity);
     // The previous record matters to the indexes only when it may have been pending or referred to contents.
-    const previous = this.pending.size > 0 || this.contents.hasReferences() ? objects?.get(key) : undefined;
+    const previous = this.pending.size > 0 || this.contents.hasReferences() ? objects?.get(id) : undefined;
     if (next !== null) {
       if (!objects) this.objects.set(entity, (objects = new Map()));
-      objects.set(key, next);
-    } else objects?.delete(key);
-    if (next?.pending) this.pending.set(key, next);
-    else if (previous?.pending) this.pending.delete(key);
-    this.contents.objectChanged(key, previous, next);
+      objects.set(id, next);
+    } else objects?.delete(id);
+    if (next?.pending) this.pending.set(objectKey(entity, id), next);
+    else if (previous?.pending) this.pending.delete(objectKey(entity, id));
+    this.contents.objectChanged(entity, id, previous, next);
   }
 
   /**
-   * Keeps `written` as its entity's index when it holds only new records of one entity of which
-   * the device has no objects, updating the other indexes; false (nothing done) otherwise.
+   * Keeps `written`, the writes of one entity of which the device has no objects, as that
+   * entity's index when it removes nothing, updating the other indexes; false (nothing done)
+   * otherwise.
    */
-  private adopt(written: ReadonlyMap<string, LocalObject | null>): boolean {
-    if (!(written instanceof Map)) return false;
-    let entity: string | null = null;
+  private adopt(entity: string, written: Map<string, LocalObject | null>): boolean {
+    if ((this.objects.get(entity)?.size ?? 0) > 0) return false;
     /** The records the other indexes hear of: those with local changes or content (downloads: photos only). */
     const indexed: LocalObject[] = [];
     for (const object of written.values()) {
-      if (object === null || (entity !== null && object.entity !== entity)) return false;
-      entity = object.entity;
+      if (object === null) return false;
       if (object.pending !== null || object.draft !== null || contentHashesOf(object).length > 0) indexed.push(object);
     }
-    if (entity === null || (this.objects.get(entity)?.size ?? 0) > 0) return false;
     this.objects.set(entity, written as Map<string, LocalObject>);
     for (const object of indexed) {
-      const key = objectKey(object.entity, object.id);
-      if (object.pending) this.pending.set(key, object);
-      this.contents.objectChanged(key, undefined, object);
+      if (object.pending) this.pending.set(objectKey(entity, object.id), object);
+      this.contents.objectChanged(entity, object.id, undefined, object);
     }
     return true;
   }
 
-  /** Applies the changes to memory; true when the written objects' map was adopted as an index. */
-  private applyInMemory(changes: StoreChanges): boolean {
-    const written = changes.objects;
-    const adopted = written !== undefined && changes.handOver === true && this.adopt(written);
-    if (!adopted) for (const [key, object] of written ?? []) this.putInMemory(key, object);
+  /** Applies the changes to memory; returns the entities whose written map was adopted as their index. */
+  private applyInMemory(changes: StoreChanges): ReadonlySet<string> {
+    const adopted = new Set<string>();
+    for (const [entity, written] of changes.objects ?? []) {
+      if (changes.handOver === true && this.adopt(entity, written)) adopted.add(entity);
+      else for (const [id, object] of written) this.putInMemory(entity, id, object);
+    }
     for (const id of changes.removeFailures ?? []) this.failureRecords.delete(id);
     for (const failure of changes.putFailures ?? []) this.failureRecords.set(failure.id, failure);
     for (const hash of changes.removeContents ?? []) this.contents.contentRemoved(hash);
@@ -332,34 +332,28 @@ export class LocalStore implements ObjectSource {
   }
 
   /**
-   * Tells subscribers; lists of keys and ids are built only for those who listen. `adopted`: the
-   * written map is now an index that later transactions change, so its objects are listed now.
+   * Tells subscribers; lists of keys and ids are built only for those who listen. The maps of
+   * `adopted` entities are now indexes that later transactions change, so their ids are listed now.
    */
-  private notify(source: ChangeSource, changes: StoreChanges, adopted: boolean): void {
-    const written = changes.objects ?? new Map<string, LocalObject | null>();
+  private notify(source: ChangeSource, changes: StoreChanges, adopted: ReadonlySet<string>): void {
+    const written: ObjectWrites = changes.objects ?? new Map();
     const failures = (changes.putFailures?.length ?? 0) + (changes.removeFailures?.length ?? 0) > 0;
-    if ((written.size === 0 && !failures) || this.subscriptions.size === 0) return;
-    const entries = adopted ? [...written] : written;
+    if ((writeCount(written) === 0 && !failures) || this.subscriptions.size === 0) return;
+    const idsByEntity = new Map<string, string[]>();
+    for (const entity of adopted) idsByEntity.set(entity, [...written.get(entity)!.keys()]);
+    const idsOf = (entity: string): string[] => {
+      let ids = idsByEntity.get(entity);
+      if (!ids) idsByEntity.set(entity, (ids = [...(written.get(entity)?.keys() ?? [])]));
+      return ids;
+    };
     let keys: ObjectKey[] | null = null;
-    const objectKeys = () => (keys ??= [...entries].map(([key, object]) => (object ? { entity: object.entity, id: object.id } : parseObjectKey(key))));
+    const objectKeys = () => (keys ??= [...written.keys()].flatMap((entity) => idsOf(entity).map((id) => ({ entity, id }))));
     const event: StoreEvent = {
       source,
       get objects() {
         return objectKeys();
       },
       failures,
-    };
-    let idsByEntity: Map<string, string[]> | null = null;
-    const idsOf = (entity: string) => {
-      if (!idsByEntity) {
-        idsByEntity = new Map();
-        for (const { entity: of, id } of objectKeys()) {
-          const ids = idsByEntity.get(of);
-          if (ids) ids.push(id);
-          else idsByEntity.set(of, [id]);
-        }
-      }
-      return idsByEntity.get(entity) ?? [];
     };
     for (const subscription of [...this.subscriptions]) {
       // A failing listener must not break the database or the other listeners.
@@ -377,9 +371,9 @@ export class LocalStore implements ObjectSource {
 }
 
 /** Freezes every record (see `freezeRecord`); true when all of them are plain data. */
-function freezeAll(objects: ReadonlyMap<string, LocalObject | null> | undefined): boolean {
+function freezeAll(objects: ObjectWrites | undefined): boolean {
   let plain = true;
-  for (const object of objects?.values() ?? []) if (!freezeRecord(object)) plain = false;
+  for (const byId of objects?.values() ?? []) for (const object of byId.values()) if (!freezeRecord(object)) plain = false;
   return plain;
 }
 
@@ -387,8 +381,8 @@ function freezeAll(objects: ReadonlyMap<string, LocalObject | null> | undefined)
  * Throws as a storage adapter's write would (`DataCloneError`) when a record holds something
  * structured cloning cannot copy; records that are frozen plain data need no look.
  */
-function checkCloneable(objects: ReadonlyMap<string, LocalObject | null> | undefined): void {
-  for (const object of objects?.values() ?? []) if (!isFrozenData(object)) structuredClone(object);
+function checkCloneable(objects: ObjectWrites | undefined): void {
+  for (const byId of objects?.values() ?? []) for (const object of byId.values()) if (!isFrozenData(object)) structuredClone(object);
 }
 
 /** The storage writes of a transaction's file contents. */
@@ -402,8 +396,11 @@ function contentWrites(changes: StoreChanges): StorageWrite[] {
 /** The storage writes of a transaction; metadata it sets to what is stored already is left out. */
 function toWrites(changes: StoreChanges, metadata: ReadonlyMap<string, unknown>): StorageWrite[] {
   const writes: StorageWrite[] = [];
-  for (const [key, object] of changes.objects ?? []) {
-    writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
+  for (const [entity, byId] of changes.objects ?? []) {
+    for (const [id, object] of byId) {
+      const key = objectKey(entity, id);
+      writes.push(object === null ? { store: 'objects', key, delete: true } : { store: 'objects', key, value: object });
+    }
   }
   for (const id of changes.removeFailures ?? []) writes.push({ store: 'failures', key: id, delete: true });
   for (const failure of changes.putFailures ?? []) writes.push({ store: 'failures', key: failure.id, value: failure });

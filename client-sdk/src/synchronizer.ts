@@ -10,6 +10,7 @@ import { SimultaneousSynchronizationError, SyncRequestError, SyncSdkError } from
 import type { DownloadMode, ObjectRef } from './generated/graphql.ts';
 import { contentsOfUploadsAndFailures } from './file-content.ts';
 import type { FailureRecord, LocalStore, StoreChanges } from './local-store.ts';
+import { writeCount } from './object-writes.ts';
 import type { SyncStatusEmitter } from './sync-status.ts';
 import type { SyncResultData, Transport } from './transport.ts';
 
@@ -159,7 +160,7 @@ export class Synchronizer {
     const download = await this.download(first, progress);
     // Fails like a download page: nothing applied, the upload stays in flight for the next sync.
     const fetched = await downloadContents(download, { store, contents, status, modes, fileEntities: this.fileEntities });
-    const downloaded = download.upserted.size;
+    const downloaded = writeCount(download.upserted);
     const total = downloaded + download.deleted.size;
     status.progress('apply', { done: 0, total }, { done: 0, total: null });
     const applied = await store.transact('sync', () => {

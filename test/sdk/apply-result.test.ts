@@ -10,12 +10,12 @@ import {
   createObject,
   editObject,
   objectKey,
-  parseObjectKey,
   serverState,
   syncedObject,
   type LocalObject,
 } from '../../client-sdk/src/local-object.ts';
 import type { FailureRecord, ObjectSource, StoreChanges } from '../../client-sdk/src/local-store.ts';
+import { objectWrites, type ObjectWrites } from '../../client-sdk/src/object-writes.ts';
 
 /** Unit tests of the outbox (R2, R16) and of merging a sync result into the device (R17, R22, R23). */
 
@@ -53,16 +53,16 @@ function download(partial: Omit<Partial<StagedDownload>, 'upserted' | 'deleted'>
     failures: [],
     outcomes: [],
     ...rest,
-    upserted: new Map(upserted.map((object) => [objectKey(object.entity, object.id), object])),
-    upsertedEntities: new Set(upserted.map((object) => object.entity)),
+    upserted: objectWrites(upserted.map((object) => [object.entity, object.id, object])) as ObjectWrites<LocalObject>,
     plain: upserted.every((object) => freezeRecord(object)),
     deleted: new Map(deleted.map((key) => [objectKey(key.entity, key.id), key])),
   };
 }
 
 /** The objects a sync result puts, and the keys of those it removes. */
-const puts = (changes: StoreChanges) => [...(changes.objects?.values() ?? [])].filter((object) => object !== null);
-const removals = (changes: StoreChanges) => [...(changes.objects ?? [])].filter(([, object]) => object === null).map(([key]) => parseObjectKey(key));
+const written = (changes: StoreChanges) => [...(changes.objects ?? [])].flatMap(([entity, byId]) => [...byId].map(([id, object]) => ({ entity, id, object })));
+const puts = (changes: StoreChanges) => written(changes).flatMap(({ object }) => object ?? []);
+const removals = (changes: StoreChanges) => written(changes).flatMap(({ entity, id, object }) => (object === null ? [{ entity, id }] : []));
 
 const failure = (id: string, objectId: string, reason: FailureRecord['reason']): FailureRecord => ({
   id,
@@ -224,7 +224,7 @@ describe('staging a paged download', () => {
     stage = stagePage(stage, page({ hasMore: true, nextPage: 'p3', upserted: [object('a', 'a2', 2)], deleted: [{ entity: 'Customer', id: 'b' }] }));
     stage = stagePage(stage, page({ upserted: [object('b', 'b3', 3)], deleted: [{ entity: 'Customer', id: 'c' }] }));
     expect(stage).toMatchObject({ complete: true, nextPage: null });
-    expect([...stage.upserted.values()].map((o) => [o.id, o.synced?.version, o.synced?.name])).toEqual([
+    expect([...stage.upserted.get('Customer')!.values()].map((o) => [o.id, o.synced?.version, o.synced?.name])).toEqual([
       ['a', 2, 'a2'],
       ['b', 3, 'b3'],
     ]);
@@ -235,8 +235,9 @@ describe('staging a paged download', () => {
     const workOrder = { ...object('w', 'w', 1), __typename: 'WorkOrder' } as unknown as SyncResultData['upserted'][number];
     let stage = stagePage(null, page({ hasMore: true, nextPage: 'p2', upserted: [object('a', 'a', 1), workOrder] }));
     stage = stagePage(stage, page({ upserted: [object('b', 'b', 1)] }));
-    expect(stage).toMatchObject({ complete: true, plain: true, upsertedEntities: new Set(['Customer', 'WorkOrder']) });
-    expect([...stage.upserted.values()].every((record) => Object.isFrozen(record) && Object.isFrozen(record.synced))).toBe(true);
+    expect(stage).toMatchObject({ complete: true, plain: true });
+    expect([...stage.upserted.keys()]).toEqual(['Customer', 'WorkOrder']);
+    expect([...stage.upserted.values()].flatMap((byId) => [...byId.values()]).every((record) => Object.isFrozen(record) && Object.isFrozen(record.synced))).toBe(true);
 
     // A custom transport may hand over values JSON never makes.
     const odd = { ...object('d', 'd', 1), address: new Date(0) } as unknown as SyncResultData['upserted'][number];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deepFreeze, freezeAround, freezeRecord } from '../../client-sdk/src/frozen.ts';
 import { createObject, serverState, syncedObject, type LocalObject } from '../../client-sdk/src/local-object.ts';
 import { LocalStore } from '../../client-sdk/src/local-store.ts';
+import { objectWrites } from '../../client-sdk/src/object-writes.ts';
 import { createMemoryStorage } from '../../client-sdk/src/storage/memory-storage.ts';
 
 /**
@@ -36,15 +37,15 @@ describe('frozen records', () => {
 });
 
 describe('storing records that are not plain data', () => {
-  const put = (store: LocalStore, key: string, object: LocalObject) =>
-    store.transact('local', () => ({ changes: { objects: new Map([[key, object]]) }, result: undefined }));
+  const put = (store: LocalStore, object: LocalObject) =>
+    store.transact('local', () => ({ changes: { objects: objectWrites([[object.entity, object.id, object]]) }, result: undefined }));
 
   it('refuses a record holding a function, as before, and stores nothing of the batch', async () => {
     const storage = createMemoryStorage();
     const store = await LocalStore.open(storage);
     const bad = createObject('WorkOrder', 'f', { title: (() => 1) as unknown as string });
     const failing = store.transact('local', () => ({
-      changes: { objects: new Map([['WorkOrder:ok', createObject('WorkOrder', 'ok', {})], ['WorkOrder:f', bad]]) },
+      changes: { objects: objectWrites([['WorkOrder', 'ok', createObject('WorkOrder', 'ok', {})], ['WorkOrder', 'f', bad]]) },
       result: undefined,
     }));
     await expect(failing).rejects.toThrow();
@@ -56,8 +57,8 @@ describe('storing records that are not plain data', () => {
     const store = await LocalStore.open(storage);
     const date = new Date(0);
     const state = serverState('WorkOrder', 'd', { version: 1, createdAt: 't', changedAt: 't' }, { extra: { at: date } as never });
-    await put(store, 'WorkOrder:d', syncedObject(state));
-    await put(store, 'WorkOrder:d', { ...store.object('WorkOrder', 'd')!, draft: { title: 'edit' } });
+    await put(store, syncedObject(state));
+    await put(store, { ...store.object('WorkOrder', 'd')!, draft: { title: 'edit' } });
     date.setTime(1);
     const stored = (await storage.load()).objects.get('WorkOrder:d') as LocalObject;
     expect((stored.synced?.extra as unknown as { at: Date }).at.getTime()).toBe(0);

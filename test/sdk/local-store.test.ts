@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { commitObject, createObject, editObject, serverState, syncedObject, type LocalObject } from '../../client-sdk/src/local-object.ts';
+import { commitObject, createObject, editObject, parseObjectKey, serverState, syncedObject, type LocalObject } from '../../client-sdk/src/local-object.ts';
 import { LocalStore, STORAGE_FORMAT, type StoreEvent } from '../../client-sdk/src/local-store.ts';
+import { objectWrites } from '../../client-sdk/src/object-writes.ts';
 import { createMemoryStorage } from '../../client-sdk/src/storage/memory-storage.ts';
 import type { StorageAdapter, StorageWrite } from '../../client-sdk/src/storage/storage-adapter.ts';
 
 /** Unit tests of the store: transactions are serialized, persisted first, then visible. */
+
+/** The writes of these objects, each named by its `objectKey`. */
+const writes = (...objects: [string, LocalObject | null][]) =>
+  objectWrites(objects.map(([key, object]) => [parseObjectKey(key).entity, parseObjectKey(key).id, object] as const));
 
 describe('local store', () => {
   it('makes a transaction visible only once persisted, and notifies subscribers', async () => {
@@ -12,7 +17,7 @@ describe('local store', () => {
     const store = await LocalStore.open(storage);
     const events: StoreEvent[] = [];
     store.subscribe((event) => events.push(event));
-    await store.transact('local', () => ({ changes: { objects: new Map([['WorkOrder:a', createObject('WorkOrder', 'a', { title: 't' })]]), meta: { checkpoint: 'c1' } }, result: undefined }));
+    await store.transact('local', () => ({ changes: { objects: writes(['WorkOrder:a', createObject('WorkOrder', 'a', { title: 't' })]), meta: { checkpoint: 'c1' } }, result: undefined }));
     expect(store.object('WorkOrder', 'a')?.draft).toEqual({ title: 't' });
     expect(events).toEqual([{ source: 'local', objects: [{ entity: 'WorkOrder', id: 'a' }], failures: false }]);
     const reopened = await LocalStore.open(storage);
@@ -28,7 +33,7 @@ describe('local store', () => {
       write: (writes) => (fail ? Promise.reject(new Error('disk full')) : memory.write(writes)),
     };
     const store = await LocalStore.open(flaky);
-    const put = (id: string) => store.transact('local', () => ({ changes: { objects: new Map([[`WorkOrder:${id}`, createObject('WorkOrder', id, {})]]) }, result: id }));
+    const put = (id: string) => store.transact('local', () => ({ changes: { objects: writes([`WorkOrder:${id}`, createObject('WorkOrder', id, {})]) }, result: id }));
     await expect(put('a')).rejects.toThrow('disk full');
     expect(store.object('WorkOrder', 'a')).toBeUndefined();
     fail = false;
@@ -71,10 +76,10 @@ describe('local store', () => {
     const store = await LocalStore.open(recording, { inMemoryOnly: true });
     const photo = syncedObject(serverState('Photo', 'p', { version: 1, createdAt: 't', changedAt: 't' }, { caption: 'c', contentHash: 'h1', size: 1 }));
     await store.transact('sync', () => ({
-      changes: { objects: new Map([['Photo:p', photo]]), putContents: [{ hash: 'h1', bytes: new Uint8Array([7]) }], meta: { checkpoint: 'c1' } },
+      changes: { objects: writes(['Photo:p', photo]), putContents: [{ hash: 'h1', bytes: new Uint8Array([7]) }], meta: { checkpoint: 'c1' } },
       result: undefined,
     }));
-    await store.transact('local', () => ({ changes: { objects: new Map([['WorkOrder:a', createObject('WorkOrder', 'a', { title: 't' })]]) }, result: undefined }));
+    await store.transact('local', () => ({ changes: { objects: writes(['WorkOrder:a', createObject('WorkOrder', 'a', { title: 't' })]) }, result: undefined }));
     expect(batches.map((writes) => writes.map(({ store, key }) => `${store}:${key}`))).toEqual([['contents:h1']]);
     expect(store.object('Photo', 'p')).toBe(photo);
     expect(store.object('WorkOrder', 'a')?.draft).toEqual({ title: 't' });
@@ -83,7 +88,7 @@ describe('local store', () => {
 
     // A value structured cloning cannot copy fails the transaction, as the adapters' writes do.
     const unclonable = createObject('WorkOrder', 'b', { title: (() => 't') as unknown as string });
-    await expect(store.transact('local', () => ({ changes: { objects: new Map([['WorkOrder:b', unclonable]]) }, result: undefined }))).rejects.toMatchObject({
+    await expect(store.transact('local', () => ({ changes: { objects: writes(['WorkOrder:b', unclonable]) }, result: undefined }))).rejects.toMatchObject({
       name: 'DataCloneError',
     });
     expect(store.object('WorkOrder', 'b')).toBeUndefined();
@@ -94,7 +99,6 @@ describe('local store', () => {
 describe('local store indexes and format', () => {
   const photo = (id: string, contentHash: string, version = 1) =>
     syncedObject(serverState('Photo', id, { version, createdAt: 't', changedAt: 't' }, { caption: id, contentHash, size: 1 }));
-  const writes = (...objects: [string, LocalObject | null][]) => new Map(objects);
 
   it('upgrades a format-1 database in place: server states become the objects as the server sent them', async () => {
     const storage = createMemoryStorage();
@@ -158,13 +162,13 @@ describe('local store indexes and format', () => {
     expect(all).toHaveLength(1);
     expect(all[0]!.objects).toEqual([
       { entity: 'Photo', id: 'a' },
-      { entity: 'WorkOrder', id: 'w' },
       { entity: 'Photo', id: 'gone' },
+      { entity: 'WorkOrder', id: 'w' },
     ]);
     expect(all[0]!.objects).toBe(all[0]!.objects);
   });
 
-  it('keeps a handed-over map of new objects of one entity as its index, and only then', async () => {
+  it("keeps a handed-over map of an entity's new objects as its index, and only then", async () => {
     const storage = createMemoryStorage();
     const store = await LocalStore.open(storage);
     const events: StoreEvent[] = [];
@@ -183,15 +187,18 @@ describe('local store indexes and format', () => {
     expect(store.allObjects('Photo').map((o) => o.id)).toEqual(['b', 'c']);
     expect([...(await storage.load()).objects.keys()]).toEqual(['Photo:b', 'Photo:c']);
 
-    // Not kept: the entity has objects already, removals, objects of two entities.
+    // Not kept: the map of an entity with objects already, a map that removes objects. The map
+    // of a new entity written beside them is kept.
     const more = writes(['Photo:d', photo('d', 'h1')]);
     await store.transact('sync', () => ({ changes: { objects: more, handOver: true }, result: undefined }));
-    more.delete('Photo:d');
+    more.get('Photo')!.delete('d');
     expect(store.allObjects('Photo').map((o) => o.id)).toEqual(['b', 'c', 'd']);
-    const mixed = writes(['WorkOrder:w', syncedObject(serverState('WorkOrder', 'w', { version: 1, createdAt: 't', changedAt: 't' }, {}))], ['Photo:b', null]);
+    const workOrder = syncedObject(serverState('WorkOrder', 'w', { version: 1, createdAt: 't', changedAt: 't' }, {}));
+    const mixed = writes(['WorkOrder:w', workOrder], ['Customer:gone', null], ['Photo:b', null]);
     await store.transact('sync', () => ({ changes: { objects: mixed, handOver: true }, result: undefined }));
-    mixed.clear();
+    mixed.get('Photo')!.set('b', photo('b', 'h2'));
     expect(store.allObjects().map((o) => o.id)).toEqual(['c', 'd', 'w']);
+    expect([...store.objectsOf('Customer')]).toEqual([]);
     expect([...store.pendingObjects()]).toEqual([]);
   });
 });
