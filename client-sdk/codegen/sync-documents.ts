@@ -91,9 +91,9 @@ function selectAll(schema: GraphQLSchema, type: GraphQLObjectType, objectSelecti
 }
 
 /**
- * The operations document the SDK sends: synchronize and its further download pages (one
- * `SyncResultFields` fragment, so every page has the same shape), entity download modes, failure
- * records.
+ * The operations document the SDK sends: synchronize, the same without changes as the `download`
+ * query, and further download pages (one `SyncResultFields` fragment, so every page has the same
+ * shape), entity download modes, failure records.
  */
 export function syncDocuments(schema: GraphQLSchema): string {
   const entities = schemaEntities(schema);
@@ -123,6 +123,12 @@ fragment SyncResultFields on SyncResult {
 
 mutation Synchronize($input: ChangeSet!, $selection: [ObjectRef!]) {
   synchronize(input: $input, selection: $selection) {
+    ...SyncResultFields
+  }
+}
+
+query Download($input: DownloadRequest!, $selection: [ObjectRef!]) {
+  download(input: $input, selection: $selection) {
     ...SyncResultFields
   }
 }

@@ -13,12 +13,14 @@ import { systemClock, navigatorOnline, type Clock, type FetchLike, type OnlineSt
 import { SyncRequestError, type GraphQLErrorInfo } from './errors.ts';
 import { syncEntityMetadata } from './generated/entities.ts';
 import {
+  DownloadDocument,
   DownloadPageDocument,
   ResolveSynchronizationFailureDocument,
   SyncEntitiesDocument,
   SynchronizationFailuresDocument,
   SynchronizeDocument,
   type DownloadPageQuery,
+  type DownloadQuery,
   type SyncEntitiesQuery,
   type SynchronizationFailureFieldsFragment,
   type SynchronizationFailuresQueryVariables,
@@ -76,6 +78,10 @@ export interface RequestProgress {
  * a transport must not change them afterwards.
  */
 export interface Transport {
+  /**
+   * One sync. A change set without changes writes nothing on the server: the HTTP transport sends
+   * it as the `download` query, by GET.
+   */
   synchronize(variables: SynchronizeMutationVariables, progress?: RequestProgress): Promise<SyncResultData>;
   /** A further page of a full sync's download (R17), by the previous page's `nextPage`. */
   downloadPage(cursor: string, progress?: RequestProgress): Promise<SyncResultData>;
@@ -162,10 +168,20 @@ async function readBody(response: Response, total: number | null, onBytes?: (byt
   return bytes;
 }
 
-/** A sync request's fixed part, encoded once: its JSON body up to the variables, and that part's UTF-8 length. */
+/**
+ * The longest URL a query is sent by GET in; a longer one (a selective sync of many objects) is
+ * POSTed. Well under the 8 KB request line that proxies commonly accept.
+ */
+const MAX_GET_URL = 6144;
+
+/**
+ * A sync request's fixed part, encoded once: its JSON body up to the variables, and that part's
+ * UTF-8 length; for a query, also its GET URL up to the encoded variables.
+ */
 interface PreparedRequest {
   head: string;
   headBytes: number;
+  getUrl: string | null;
 }
 
 function classify(error: CombinedError, status: number | undefined): SyncRequestError {
@@ -209,14 +225,15 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   /**
-   * One POST with a deadline over the whole exchange; the body is read here to count its bytes.
-   * Fails with a `SyncRequestError` (`network`, `timeout`) when no complete response arrives.
+   * One request with a deadline over the whole exchange; the body is read here to count its
+   * bytes. Fails with a `SyncRequestError` (`network`, `timeout`) when no complete response arrives.
    */
   async function exchange(
     init: RequestInit,
     progress: RequestProgress | undefined,
     seen: { status?: number },
     bodyBytes?: number,
+    url: string = options.url,
   ): Promise<{ response: Response; body: Uint8Array<ArrayBuffer> }> {
     const controller = new AbortController();
     init.signal?.addEventListener('abort', () => controller.abort());
@@ -224,7 +241,7 @@ export function createTransport(options: TransportOptions): Transport {
     const work = (async () => {
       let response: Response;
       try {
-        response = await baseFetch(options.url, { ...init, signal: controller.signal });
+        response = await baseFetch(url, { ...init, signal: controller.signal });
       } catch (cause) {
         throw new SyncRequestError('network', `The request to ${options.url} failed: ${describe(cause)}`, { cause });
       }
@@ -280,30 +297,44 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   /**
-   * The sync requests (`synchronize`, download pages) are sent by a direct POST, not through the
-   * urql client: they are the SDK's hot path, made on a timer and per selective sync, and their
+   * The sync requests (`synchronize`, `download`, download pages) are sent directly, not through
+   * the urql client: they are the SDK's hot path, made on a timer and per selective sync, and their
    * results are never cached, deduplicated or streamed, so the client's per-operation work (keying
-   * the variables, the exchange pipeline) buys nothing. The request is the one urql sends (the same
-   * printed document, operation name, headers and JSON body), and every failure is classified as a
-   * urql result would be (`classify`).
+   * the variables, the exchange pipeline) buys nothing. A mutation is the POST urql sends (the
+   * same printed document, operation name, headers and JSON body); a query is sent as urql's
+   * `preferGetMethod` would, by GET with its parameters in the URL when that is short enough
+   * (a GET costs both sides less than a POST, and has no body to stream), else by the same POST.
+   * Every failure is classified as a urql result would be (`classify`).
    */
   function prepare(document: DocumentNode): PreparedRequest {
+    const operationName = getOperationName(document);
+    const query = stringifyDocument(document);
     // The JSON of `{ operationName, query, variables }` up to the variables: the document's
     // escaped text is the largest part of an idle or selective sync's request, and never changes.
-    const head = `${JSON.stringify({ operationName: getOperationName(document), query: stringifyDocument(document) }).slice(0, -1)},"variables":`;
-    return { head, headBytes: utf8Length(head) };
+    const head = `${JSON.stringify({ operationName, query }).slice(0, -1)},"variables":`;
+    const isQuery = document.definitions.some((definition) => definition.kind === 'OperationDefinition' && definition.operation === 'query');
+    const search = `operationName=${encodeURIComponent(operationName ?? '')}&query=${encodeURIComponent(query)}&variables=`;
+    const getUrl = isQuery ? `${options.url}${options.url.includes('?') ? '&' : '?'}${search}` : null;
+    return { head, headBytes: utf8Length(head), getUrl };
   }
 
-  async function post<Data>(prepared: PreparedRequest, variables: AnyVariables, progress?: RequestProgress): Promise<Data> {
+  async function send<Data>(prepared: PreparedRequest, variables: AnyVariables, progress?: RequestProgress): Promise<Data> {
     if (!isOnline()) throw new SyncRequestError('offline', 'The device is offline; nothing was sent', { mayHaveApplied: false });
     const requestHeaders: Record<string, string> = { accept: ACCEPT };
     for (const [name, value] of Object.entries(await headers())) requestHeaders[name.toLowerCase()] = value;
-    requestHeaders['content-type'] ??= 'application/json';
     const json = JSON.stringify(variables);
-    const body = `${prepared.head}${json}}`;
     const seen: { status?: number } = {};
-    const bodyBytes = progress ? prepared.headBytes + utf8Length(json) + 1 : 0;
-    const { response, body: bytes } = await exchange({ method: 'POST', headers: requestHeaders, body }, progress, seen, bodyBytes);
+    const getUrl = prepared.getUrl && `${prepared.getUrl}${encodeURIComponent(json)}`;
+    let exchanged;
+    if (getUrl && getUrl.length <= MAX_GET_URL) {
+      // `no-store`: a browser must neither answer from its cache nor keep what a sync downloads.
+      exchanged = await exchange({ method: 'GET', headers: requestHeaders, cache: 'no-store' }, progress, seen, 0, getUrl);
+    } else {
+      requestHeaders['content-type'] ??= 'application/json';
+      const bodyBytes = progress ? prepared.headBytes + utf8Length(json) + 1 : 0;
+      exchanged = await exchange({ method: 'POST', headers: requestHeaders, body: `${prepared.head}${json}}` }, progress, seen, bodyBytes);
+    }
+    const { response, body: bytes } = exchanged;
     let payload: { data?: Data | null; errors?: unknown };
     try {
       payload = parsePayload(response, bytes);
@@ -318,14 +349,20 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   const synchronizeRequest = prepare(synchronizeDocument);
+  const downloadRequest = prepare(withEntitySelections(DownloadDocument, extra));
   const downloadPageRequest = prepare(downloadPageDocument);
 
   return {
     async synchronize(variables, progress) {
-      return (await post<SynchronizeMutation>(synchronizeRequest, variables, progress)).synchronize;
+      const { input, selection } = variables;
+      if (input.changes.length > 0) return (await send<SynchronizeMutation>(synchronizeRequest, variables, progress)).synchronize;
+      // Nothing to upload (an idle sync, a selective one of unchanged objects): the same sync as
+      // the `download` query, which writes nothing and so may be sent by GET.
+      const request = { clientId: input.clientId, syncId: input.syncId, checkpoint: input.checkpoint ?? null };
+      return (await send<DownloadQuery>(downloadRequest, { input: request, selection }, progress)).download;
     },
     async downloadPage(cursor, progress) {
-      return (await post<DownloadPageQuery>(downloadPageRequest, { cursor }, progress)).downloadPage;
+      return (await send<DownloadPageQuery>(downloadPageRequest, { cursor }, progress)).downloadPage;
     },
     async read(query, variables) {
       return execute<Record<string, unknown>, Record<string, unknown>>('query', query, { ...variables });

@@ -52,7 +52,8 @@ describe('request failure classification', () => {
     expect(await failureOf(text)).toMatchObject({ kind: 'server', status: 502 });
   });
 
-  it('sends the sync request as a GraphQL POST: operation name, document, variables, headers', async () => {
+  it('sends a sync with changes as a GraphQL POST: operation name, document, variables, headers', async () => {
+    const upload = { ...input, checkpoint: 'é€😀', changes: [{ WorkOrder: { id: 'w', op: 'DELETE' as const, baseVersion: 1 } }] };
     let init: RequestInit | undefined;
     let url: unknown;
     const transport = createTransport({
@@ -66,7 +67,7 @@ describe('request failure classification', () => {
       },
     });
     const progress = { sent: -1, sending(bytes: number) { this.sent = bytes; }, receiving() {} };
-    const result = await transport.synchronize({ input: { ...input, checkpoint: 'é€😀' }, selection: null }, progress);
+    const result = await transport.synchronize({ input: upload, selection: null }, progress);
     expect(result).toEqual({ syncId: 's' });
     expect(String(url)).toBe('http://sync.test/graphql');
     expect(init?.method).toBe('POST');
@@ -79,10 +80,47 @@ describe('request failure classification', () => {
     expect(body.operationName).toBe('Synchronize');
     expect(body.query).toContain('mutation Synchronize(');
     expect(body.query).toContain('fragment SyncResultFields');
-    expect(body.variables).toEqual({ input: { ...input, checkpoint: 'é€😀' }, selection: null });
+    expect(body.variables).toEqual({ input: upload, selection: null });
     // Byte for byte the JSON of { operationName, query, variables }, as urql sends it.
     expect(String(init?.body)).toBe(JSON.stringify({ operationName: body.operationName, query: body.query, variables: body.variables }));
     expect(progress.sent).toBe(new TextEncoder().encode(String(init?.body)).byteLength);
+  });
+
+  it('sends a sync with nothing to upload as the download query, by GET while the URL is short, else by POST', async () => {
+    const requests: { url: URL; init: RequestInit | undefined }[] = [];
+    const transport = createTransport({
+      url: 'http://sync.test/graphql?tenant=t',
+      token: 'dev:alice',
+      fetch: async (given, init) => {
+        requests.push({ url: new URL(String(given)), init });
+        return json(200, { data: { download: { syncId: 's' } } })();
+      },
+    });
+    const progress = { sent: -1, sending(bytes: number) { this.sent = bytes; }, receiving() {} };
+    const one = [{ entity: 'WorkOrder' as const, id: 'w' }];
+    expect(await transport.synchronize({ input: { ...input, checkpoint: 'é€😀 &=+' }, selection: one }, progress)).toEqual({ syncId: 's' });
+    const [get] = requests;
+    expect(get!.init?.method).toBe('GET');
+    expect(get!.init?.body).toBeUndefined();
+    expect(get!.init?.cache).toBe('no-store');
+    expect(new Headers(get!.init?.headers).get('authorization')).toBe('Bearer dev:alice');
+    expect(new Headers(get!.init?.headers).has('content-type')).toBe(false);
+    expect(progress.sent).toBe(0);
+    const params = get!.url.searchParams;
+    expect([...params.keys()]).toEqual(['tenant', 'operationName', 'query', 'variables']);
+    expect(params.get('operationName')).toBe('Download');
+    expect(params.get('query')).toMatch(/^query Download\(\$input: DownloadRequest!, \$selection: \[ObjectRef!\]\) \{\s+download\(input: \$input, selection: \$selection\)/);
+    expect(JSON.parse(params.get('variables')!)).toEqual({ input: { clientId: 'c', syncId: 's', checkpoint: 'é€😀 &=+' }, selection: one });
+
+    // Too long a URL (a selective sync of many objects): the same query, POSTed.
+    const many = Array.from({ length: 200 }, (_, i) => ({ entity: 'WorkOrder' as const, id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+    await transport.synchronize({ input, selection: many }, progress);
+    const post = requests[1]!;
+    expect(post.init?.method).toBe('POST');
+    expect(post.url.search).toBe('?tenant=t');
+    const body = JSON.parse(String(post.init?.body)) as { operationName: string; variables: unknown };
+    expect(body).toMatchObject({ operationName: 'Download', variables: { input: { clientId: 'c', syncId: 's', checkpoint: null }, selection: many } });
+    expect(progress.sent).toBe(new TextEncoder().encode(String(post.init?.body)).byteLength);
   });
 
   it('reports the bytes of a large answer as they arrive, and a small one once it is in', async () => {

@@ -2,13 +2,14 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SynchronizeDocument } from '../../client-sdk/src/generated/graphql.ts';
+import { DownloadDocument, SynchronizeDocument } from '../../client-sdk/src/generated/graphql.ts';
+import { parseSearchParams } from '../../server/src/http/graphql-post.ts';
 import { createWorkOrder, customers, photoValues } from '../support/demo.ts';
 import { change, sync, synchronizeDocument, uuid } from '../support/graphql.ts';
 import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server.ts';
 
 /**
- * The app as `npm start` serves it: the `node:http` listener, whose GraphQL POSTs skip the fetch
+ * The app as `npm start` serves it: the `node:http` listener, whose GraphQL GETs and POSTs skip the fetch
  * `Request`/`Response` round trip. Every request here is sent both ways, to the listener over
  * loopback and to the fetch handler, and must get the same answer: status, content type, CORS
  * headers and body.
@@ -62,6 +63,19 @@ function post(body: unknown, headers: Record<string, string> = {}): RequestInit 
   };
 }
 
+/** A GET of `/graphql` with these parameters, as the SDK sends one (no body, no content type). */
+function get(params: Record<string, string>, headers: Record<string, string> = {}): string {
+  return `/graphql?${new URLSearchParams(params)}`;
+}
+const getInit = (headers: Record<string, string> = {}) => (): RequestInit => ({ headers: { authorization: 'Bearer dev:alice', ...headers } });
+
+/** The SDK's `download` query of one customer, as GET parameters. */
+const download = (syncId: string) => ({
+  operationName: 'Download',
+  query: print(DownloadDocument),
+  variables: JSON.stringify({ input: { clientId: 'node-http', syncId, checkpoint: null }, selection: [{ entity: 'Customer', id: customers.harbor }] }),
+});
+
 const selective = (syncId: string) => ({
   query: print(SynchronizeDocument),
   variables: { input: { clientId: 'node-http', syncId, checkpoint: null, changes: [] }, selection: [{ entity: 'Customer', id: customers.harbor }] },
@@ -85,6 +99,19 @@ describe('the node:http listener answers like the fetch handler', () => {
     ['an unknown operationName', '/graphql', () => post({ query: 'query A { viewer { id } }', operationName: 'C' })],
     ['a mutation by GET', '/graphql?query=mutation%7BresolveSynchronizationFailure(id%3A%22x%22)%7Bid%7D%7D', () => ({ headers: { authorization: 'Bearer dev:alice' } })],
     ['a query by GET', '/graphql?query=%7Bviewer%7Bid%7D%7D', () => ({ headers: { authorization: 'Bearer dev:alice' } })],
+    ['the SDK download query by GET', get(download('fixed-sync-id')), getInit({ accept: URQL_ACCEPT })],
+    ['a complete download by GET', get({ query: print(DownloadDocument), variables: JSON.stringify({ input: { clientId: 'c', syncId: 'fixed' } }) }), getInit()],
+    ['a GET with variables that are not JSON', get({ query: '{ viewer { id } }', variables: '{' }), getInit()],
+    ['a GET with variables that are not an object', get({ query: '{ viewer { id } }', variables: '[1]' }), getInit()],
+    ['a GET with another parameter', get({ query: '{ viewer { id } }', extensions: '{}' }), getInit()],
+    ['a GET with a parameter twice', `${get({ query: '{ viewer { id } }' })}&query=%7Bviewer%7Broles%7D%7D`, getInit()],
+    ['a GET with an empty operationName', get({ query: '{ viewer { id } }', operationName: '' }), getInit()],
+    ['a GET of two operations and an operationName', get({ query: 'query A { viewer { id } } query B { viewer { roles } }', operationName: 'B' }), getInit()],
+    ['a GET with a syntax error', get({ query: '{ viewer' }), getInit()],
+    ['a GET with a validation error', get({ query: '{ nope }' }), getInit({ accept: 'application/graphql-response+json' })],
+    ['a GET without a token', get({ query: '{ viewer { id } }' }), () => ({})],
+    ['a GET of a query by a browser (HTML first)', get({ query: '{ viewer { id } }' }), getInit({ accept: 'text/html,application/xhtml+xml,*/*;q=0.8' })],
+    ['a cross-origin GET (CORS)', get({ query: '{ viewer { id } }' }), getInit({ origin: 'https://app.example' })],
     ['a cross-origin POST (CORS)', '/graphql', () => post({ query: '{ viewer { id } }' }, { origin: 'https://app.example' })],
     ['a client accepting only event streams', '/graphql', () => post({ query: '{ viewer { id } }' }, { accept: 'text/event-stream' })],
     ['a client accepting nothing yoga serves', '/graphql', () => post({ query: '{ viewer { id } }' }, { accept: 'text/html' })],
@@ -102,6 +129,15 @@ describe('the node:http listener answers like the fetch handler', () => {
       expect(viaNode).toEqual(viaFetch);
     });
   }
+
+  it('reads the parameters of a GET it serves itself, and leaves every other GET to yoga', () => {
+    const params = download('s');
+    expect(parseSearchParams(new URLSearchParams(params).toString())).toEqual({ ...params, variables: JSON.parse(params.variables) });
+    expect(parseSearchParams('query=%7Bviewer%7Bid%7D%7D')).toEqual({ query: '{viewer{id}}', variables: undefined, operationName: undefined });
+    for (const search of ['', 'variables=%7B%7D', 'query=x&variables=%7B', 'query=x&variables=5', 'query=x&variables=null', 'query=x&extensions=%7B%7D', 'query=x&query=y', 'query=x&operationName=']) {
+      expect(parseSearchParams(search)).toBeNull();
+    }
+  });
 
   it('an upload through the listener is applied once, and its retry is replayed', async () => {
     const wo = createWorkOrder('alice');

@@ -38,10 +38,13 @@ function networkError(): TypeError {
   return new TypeError('fetch failed (injected fault)');
 }
 
+/** The request's body; for a GET, its query parameters as the JSON body a POST would carry. */
 async function bodyText(input: RequestInfo | URL, init?: RequestInit): Promise<string> {
   if (typeof init?.body === 'string') return init.body;
-  if (input instanceof Request) return input.clone().text();
-  return '';
+  if (input instanceof Request && input.method !== 'GET') return input.clone().text();
+  const params = new URL(input instanceof Request ? input.url : String(input)).searchParams;
+  if (!params.has('query')) return '';
+  return JSON.stringify({ operationName: params.get('operationName'), query: params.get('query'), variables: JSON.parse(params.get('variables') ?? 'null') });
 }
 
 /** A response whose body delivers half its bytes and then fails. */
@@ -117,7 +120,7 @@ export function faultyNetwork(inner: Fetch): FaultyNetwork {
   };
 }
 
-/** Matches `synchronize` mutations. */
-export const isSynchronize = (body: string) => body.includes('synchronize(');
+/** Matches sync requests: the `synchronize` mutation, or the `download` query of a sync with nothing to upload. */
+export const isSynchronize = (body: string) => body.includes('synchronize(') || body.includes('download(');
 /** Matches further download pages. */
 export const isDownloadPage = (body: string) => body.includes('downloadPage(');

@@ -49,6 +49,14 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       changes: t.field({ type: [objectChange], required: true }),
     }),
   });
+  const downloadRequest = builder.inputType('DownloadRequest', {
+    description: 'A change set with nothing to upload: what the `download` query takes.',
+    fields: (t) => ({
+      clientId: t.id({ required: true, description: 'One per device installation.' }),
+      syncId: t.id({ required: true, description: 'One per sync (for its download pages).' }),
+      checkpoint: t.string({ required: false, description: 'From the last completed full sync; null on the first sync.' }),
+    }),
+  });
   const objectRef = builder.inputType('ObjectRef', {
     fields: (t) => ({ entity: t.field({ type: syncEntity, required: true }), id: t.id({ required: true }) }),
   });
@@ -136,6 +144,23 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
           syncId: String(input.syncId),
           checkpoint: input.checkpoint ?? null,
           changes: (input.changes as Record<string, unknown>[]).map(toChangeInput),
+          selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
+        }),
+    }),
+  );
+
+  builder.queryField('download', (t) =>
+    t.field({
+      type: syncResult,
+      description:
+        '`synchronize` with nothing to upload, as a query, so that it can be sent by GET: an idle sync, or a selective one of objects without pending changes. It writes nothing.',
+      args: { input: t.arg({ type: downloadRequest, required: true }), selection: t.arg({ type: [objectRef], required: false }) },
+      resolve: (_, { input, selection }, { viewer, services }) =>
+        synchronize(services, viewer, {
+          clientId: String(input.clientId),
+          syncId: String(input.syncId),
+          checkpoint: input.checkpoint ?? null,
+          changes: [],
           selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
         }),
     }),

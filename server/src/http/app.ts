@@ -105,7 +105,7 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
     fetch,
     authenticate,
     maxBodyBytes: services.limits.maxBodyBytes,
-    graphql: (params, context, mediaType) => executeGraphQLPost(yoga, maskError, params, context, mediaType),
+    graphql: (params, context, mediaType, method) => executeGraphQLPost(yoga, maskError, params, context, mediaType, method),
   });
   return { fetch, handleNode };
 }

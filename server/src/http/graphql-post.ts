@@ -5,8 +5,9 @@ import type { Viewer } from '../registry/viewer.ts';
 import { perHeaderValue } from './per-header-value.ts';
 
 /**
- * The common GraphQL-over-HTTP POST (a JSON body with a query, asking for a JSON answer) executed
- * straight through yoga's envelop pipeline: the same parse and validation caches, validation
+ * The common GraphQL-over-HTTP request (a POST with a JSON body, or a GET of a query with its
+ * parameters in the URL, asking for a JSON answer) executed straight through yoga's envelop
+ * pipeline: the same parse and validation caches, validation
  * rules, context, masked errors and result formatting as `yoga.handleRequest`, without building
  * fetch `Request`/`Response` objects around it. Anything else (a malformed body, a document that
  * does not parse or validate, another media type) is left to yoga, which answers it as always.
@@ -54,6 +55,28 @@ export function parseParams(body: Buffer): GraphQLParams | null {
     return null;
   }
   return parsed as unknown as GraphQLParams;
+}
+
+/**
+ * The parameters of a GET's query string, or null when yoga should judge them: a parameter other
+ * than `query`, `variables` and `operationName`, one given twice or empty, variables that are not
+ * a JSON object. (Yoga reads the first of each and ignores the rest; it answers those alike.)
+ */
+export function parseSearchParams(search: string): GraphQLParams | null {
+  const params: Partial<Record<keyof GraphQLParams, string>> = {};
+  for (const [key, value] of new URLSearchParams(search)) {
+    if ((key !== 'query' && key !== 'variables' && key !== 'operationName') || value === '' || params[key] !== undefined) return null;
+    params[key] = value;
+  }
+  if (params.query === undefined) return null;
+  let variables: unknown;
+  try {
+    variables = params.variables === undefined ? undefined : JSON.parse(params.variables);
+  } catch {
+    return null;
+  }
+  if (variables !== undefined && !isObject(variables)) return null;
+  return { query: params.query, variables, operationName: params.operationName };
 }
 
 /** The JSON media types yoga answers a single result with. */
@@ -107,7 +130,8 @@ export type MaskError = (error: unknown, message: string) => Error;
 
 /**
  * Runs the operation and formats its result as yoga would; null, without running anything, when
- * the document does not parse, validate or name an operation to run (yoga then answers).
+ * the document does not parse, validate or name an operation to run, or names a mutation in a
+ * GET (yoga then answers: 405 for the latter).
  */
 export async function executeGraphQLPost(
   yoga: Yoga,
@@ -115,10 +139,11 @@ export async function executeGraphQLPost(
   params: GraphQLParams,
   context: ServerContext,
   mediaType: JsonMediaType,
+  method: 'GET' | 'POST' = 'POST',
 ): Promise<PlainResponse | null> {
   // `request` as far as yoga's own parse hook reads it (the method), so that a parse error is
   // decorated (and cached by the parser cache) exactly as when yoga parses it.
-  const initial = { ...context, params, request: { method: 'POST' } };
+  const initial = { ...context, params, request: { method } };
   const enveloped = yoga.getEnveloped(initial as unknown as Parameters<Yoga['getEnveloped']>[0]);
   let document;
   try {
@@ -128,7 +153,7 @@ export async function executeGraphQLPost(
   }
   if (enveloped.validate(enveloped.schema, document).length > 0) return null;
   const operation = getOperationAST(document, params.operationName ?? undefined);
-  if (!operation || operation.operation === 'subscription') return null;
+  if (!operation || operation.operation === 'subscription' || (method === 'GET' && operation.operation !== 'query')) return null;
   let result: ExecutionResult;
   try {
     const contextValue = await enveloped.contextFactory();

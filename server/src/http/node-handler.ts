@@ -3,16 +3,17 @@ import type { TLSSocket } from 'node:tls';
 import { createServerAdapter, getCORSHeadersByRequestAndOptions, sendNodeResponse } from '@whatwg-node/server';
 import { AuthError, type Authenticator } from './auth.ts';
 import { BodyTooLargeError } from './body-limit.ts';
-import { negotiateMediaType, parseParams, type GraphQLParams, type JsonMediaType, type PlainResponse, type ServerContext } from './graphql-post.ts';
+import { negotiateMediaType, parseParams, parseSearchParams, type GraphQLParams, type JsonMediaType, type PlainResponse, type ServerContext } from './graphql-post.ts';
 import { perHeaderValue } from './per-header-value.ts';
 import { jsonError } from './responses.ts';
 
 /**
- * The app as a `node:http` request listener. A JSON POST to `/graphql` is served straight from
- * the Node request: body read within the limit, the viewer authenticated from the header, the
- * operation run by `graphql` (`executeGraphQLPost`). Everything else, and every such request
- * `graphql` declines (a malformed body, a document that does not validate), goes through the
- * app's fetch handler, so both paths answer alike: same limits, 401s, errors and CORS headers.
+ * The app as a `node:http` request listener. A JSON POST to `/graphql`, and a GET of it with the
+ * operation in the query string, are served straight from the Node request: body read within the
+ * limit, the viewer authenticated from the header, the operation run by `graphql`
+ * (`executeGraphQLPost`). Everything else, and every such request `graphql` declines (a malformed
+ * body, a document that does not validate, a mutation by GET), goes through the app's fetch
+ * handler, so both paths answer alike: same limits, 401s, errors and CORS headers.
  */
 
 /** What the listener needs from the app. */
@@ -21,21 +22,26 @@ export interface NodeHandlerOptions {
   fetch(request: Request): Promise<Response>;
   authenticate: Authenticator;
   maxBodyBytes: number;
-  /** Runs a GraphQL POST; null when it leaves the request to `fetch`. */
-  graphql(params: GraphQLParams, context: ServerContext, mediaType: JsonMediaType): Promise<PlainResponse | null>;
+  /** Runs a GraphQL request; null when it leaves the request to `fetch`. */
+  graphql(params: GraphQLParams, context: ServerContext, mediaType: JsonMediaType, method: 'GET' | 'POST'): Promise<PlainResponse | null>;
 }
 
 /** A `node:http` request listener. */
 export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
-function isGraphQLJsonPost(request: IncomingMessage): boolean {
-  if (request.method !== 'POST') return false;
+/**
+ * How a request to `/graphql` is served directly: 'POST' with a JSON body, 'GET' with a query
+ * string (not a browser asking for GraphiQL); null: by the fetch handler.
+ */
+function directGraphQL(request: IncomingMessage): 'GET' | 'POST' | null {
   const url = request.url ?? '';
   const query = url.indexOf('?');
-  if ((query === -1 ? url : url.slice(0, query)) !== '/graphql') return false;
+  if ((query === -1 ? url : url.slice(0, query)) !== '/graphql') return null;
+  if (request.method === 'GET') return query !== -1 && !(request.headers.accept ?? '').includes('text/html') ? 'GET' : null;
+  if (request.method !== 'POST') return null;
   // As yoga reads it: the first of a list, with or without parameters.
   const contentType = (request.headers['content-type'] ?? '').split(',')[0]!;
-  return contentType === 'application/json' || contentType.startsWith('application/json;');
+  return contentType === 'application/json' || contentType.startsWith('application/json;') ? 'POST' : null;
 }
 
 /** The origin of `<protocol>://<host>`, as `URL` normalizes it. */
@@ -111,8 +117,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer<Array
   return new BodyReader(request, limit).done;
 }
 
-/** The fetch `Request` of a Node request whose body was already read. */
-function toRequest(request: IncomingMessage, origin: string, body: Buffer<ArrayBuffer>): Request {
+/** The fetch `Request` of a Node request whose body (if any) was already read. */
+function toRequest(request: IncomingMessage, origin: string, body: Buffer<ArrayBuffer> | null): Request {
   const headers = new Headers();
   for (let i = 0; i < request.rawHeaders.length; i += 2) headers.append(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
   return new Request(`${origin}${request.url ?? '/'}`, { method: request.method, headers, body });
@@ -146,15 +152,18 @@ function corsHeaders(request: IncomingMessage): Record<string, string> | undefin
   return getCORSHeadersByRequestAndOptions({ headers } as unknown as Request, {}) ?? undefined;
 }
 
-/** The listener: JSON POSTs to `/graphql` served directly, everything else by the fetch handler. */
+/** The listener: GraphQL GETs and JSON POSTs to `/graphql` served directly, everything else by the fetch handler. */
 export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
   const adapter = createServerAdapter((request: Request) => options.fetch(request));
 
-  async function graphqlPost(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const declared = request.headers['content-length'];
-    if (declared !== undefined && Number(declared) > options.maxBodyBytes) return tooLarge(request, response, options.maxBodyBytes);
-    const body = await readBody(request, options.maxBodyBytes);
-    if (!body) return tooLarge(request, response, options.maxBodyBytes);
+  async function graphql(request: IncomingMessage, response: ServerResponse, method: 'GET' | 'POST'): Promise<void> {
+    let body: Buffer<ArrayBuffer> | null = null;
+    if (method === 'POST') {
+      const declared = request.headers['content-length'];
+      if (declared !== undefined && Number(declared) > options.maxBodyBytes) return tooLarge(request, response, options.maxBodyBytes);
+      body = await readBody(request, options.maxBodyBytes);
+      if (!body) return tooLarge(request, response, options.maxBodyBytes);
+    }
     let context: ServerContext;
     try {
       context = { viewer: await options.authenticate(request.headers.authorization), origin: originOf(request) };
@@ -163,8 +172,9 @@ export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
       throw error;
     }
     const mediaType = negotiateMediaType(request.headers.accept);
-    const params = mediaType ? parseParams(body) : null;
-    const answer = params && mediaType ? await options.graphql(params, context, mediaType) : null;
+    const url = request.url!;
+    const params = !mediaType ? null : body ? parseParams(body) : parseSearchParams(url.slice(url.indexOf('?') + 1));
+    const answer = params && mediaType ? await options.graphql(params, context, mediaType, method) : null;
     if (!answer) return refuse(request, response, await options.fetch(toRequest(request, context.origin, body)));
     const headers = { ...answer.headers };
     for (const [name, value] of Object.entries(corsHeaders(request) ?? {})) headers[name.toLowerCase()] = value;
@@ -172,8 +182,9 @@ export function createNodeHandler(options: NodeHandlerOptions): NodeHandler {
   }
 
   return (request, response) => {
-    if (!isGraphQLJsonPost(request)) return void adapter(request, response);
-    graphqlPost(request, response).catch((error: unknown) => {
+    const method = directGraphQL(request);
+    if (!method) return void adapter(request, response);
+    graphql(request, response, method).catch((error: unknown) => {
       if (request.destroyed && response.destroyed) return; // the client went away: nobody to answer
       console.error('[server] unexpected error:', error);
       if (!response.headersSent) write(response, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error' });

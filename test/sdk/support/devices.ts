@@ -39,15 +39,25 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   return { promise, resolve };
 }
 
-/** The body of a request as JSON, whatever form `fetch` received it in. */
+/**
+ * The body of a request as JSON, whatever form `fetch` received it in; for a GET, its query
+ * parameters as the body a POST would carry.
+ */
 export async function requestJson(input: RequestInfo | URL, init?: RequestInit): Promise<{ query?: string; variables?: Record<string, unknown> }> {
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+  if (method === 'GET') {
+    const params = new URL(input instanceof Request ? input.url : String(input)).searchParams;
+    const variables = params.get('variables');
+    return { ...(params.has('query') ? { query: params.get('query')! } : {}), ...(variables ? { variables: JSON.parse(variables) } : {}) };
+  }
   const body = init?.body ?? (input instanceof Request ? await input.clone().text() : undefined);
   return typeof body === 'string' ? JSON.parse(body) : {};
 }
 
-/** True when a request is a `synchronize` mutation. */
+/** True when a request is a sync: a `synchronize` mutation, or the `download` query of a sync with nothing to upload. */
 export async function isSynchronize(input: RequestInfo | URL, init?: RequestInit): Promise<boolean> {
-  return (await requestJson(input, init)).query?.includes('mutation Synchronize') ?? false;
+  const query = (await requestJson(input, init)).query ?? '';
+  return query.includes('mutation Synchronize') || query.includes('query Download(');
 }
 
 /** True when a request fetches a further download page (R17). */
