@@ -130,13 +130,28 @@ describe('the node:http listener answers like the fetch handler', () => {
     });
   }
 
+  it('writes an answer over 64 KB (as bytes, not text) like a small one', async () => {
+    const long = Array.from({ length: 5 }, () => createWorkOrder('alice', { description: `é${'x'.repeat(15_000)}` }));
+    for (const wo of long) await sync(server, 'alice', { changes: [wo.change] });
+    const selection = long.map(({ id }) => ({ entity: 'WorkOrder', id }));
+    const body = { query: synchronizeDocument(), variables: { input: { clientId: 'node-http', syncId: 'long', checkpoint: null, changes: [] }, selection } };
+    const [viaFetch, viaNode] = await both('/graphql', post(body));
+    expect(viaNode.body.length).toBeGreaterThan(64 * 1024);
+    expect(viaNode).toEqual(viaFetch);
+  });
+
   it('reads the parameters of a GET it serves itself, and leaves every other GET to yoga', () => {
     const params = download('s');
     expect(parseSearchParams(new URLSearchParams(params).toString())).toEqual({ ...params, variables: JSON.parse(params.variables) });
     expect(parseSearchParams('query=%7Bviewer%7Bid%7D%7D')).toEqual({ query: '{viewer{id}}', variables: undefined, operationName: undefined });
-    for (const search of ['', 'variables=%7B%7D', 'query=x&variables=%7B', 'query=x&variables=5', 'query=x&variables=null', 'query=x&extensions=%7B%7D', 'query=x&query=y', 'query=x&operationName=']) {
-      expect(parseSearchParams(search)).toBeNull();
+    // Decoded as URLSearchParams decodes: `+` is a space, empty pairs are skipped.
+    for (const search of ['query=a+b%2Bc%20%C3%A9&&operationName=%F0%9F%98%80&', 'query=x&variables=%7B%22a%22%3A%22%2B+%22%7D']) {
+      const expected = Object.fromEntries(new URLSearchParams(search));
+      expect(parseSearchParams(search)).toEqual({ query: expected.query, variables: expected.variables && JSON.parse(expected.variables), operationName: expected.operationName });
     }
+    const left = ['', 'variables=%7B%7D', 'query=x&variables=%7B', 'query=x&variables=5', 'query=x&variables=null', 'query=x&extensions=%7B%7D', 'query=x&query=y'];
+    left.push('query=x&operationName=', 'query=x&operationName', '%71uery=x', 'query=%E0%A4%A', 'query=%zz');
+    for (const search of left) expect(parseSearchParams(search)).toBeNull();
   });
 
   it('an upload through the listener is applied once, and its retry is replayed', async () => {

@@ -124,7 +124,15 @@ function toRequest(request: IncomingMessage, origin: string, body: Buffer<ArrayB
   return new Request(`${origin}${request.url ?? '/'}`, { method: request.method, headers, body });
 }
 
+/** Bodies up to this many characters are written as text, after the headers in the same write. */
+const SMALL_BODY_CHARS = 64 * 1024;
+
 function write(response: ServerResponse, { status, headers, body }: PlainResponse): void {
+  if (body.length <= SMALL_BODY_CHARS) {
+    // Node sends headers and a text body in one write (a Buffer would go out in a second one).
+    response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body, 'utf8') });
+    return void response.end(body, 'utf8');
+  }
   // Encoded once: a download page's body runs to megabytes.
   const bytes = Buffer.from(body, 'utf8');
   response.writeHead(status, { ...headers, 'content-length': bytes.byteLength });
