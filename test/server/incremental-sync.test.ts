@@ -5,8 +5,8 @@ import { queryRows } from '../../server/src/db/connect.ts';
 import { workOrders } from '../../server/src/demo/tables.ts';
 import { changedRowsQuery, probeChangesQuery } from '../../server/src/sync/changes-since.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../server/src/sync/checkpoint.ts';
-import { change, isDeleted, sync, upsertedOf, uuid } from '../support/graphql.ts';
-import { createWorkOrder, photoValues } from '../support/demo.ts';
+import { change, DEMO_FRAGMENTS, graphql, isDeleted, sync, upsertedOf, uuid, type SyncResult } from '../support/graphql.ts';
+import { countRows, createWorkOrder, photoValues } from '../support/demo.ts';
 import { databaseKind } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -18,6 +18,38 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+
+/** The `download` query: a sync with nothing to upload, sendable by GET. */
+async function download(user: string, input: { syncId: string; checkpoint: string | null }, selection: { entity: string; id: string }[] | null = null) {
+  const query = `query Download($input: DownloadRequest!, $selection: [ObjectRef!]) {
+    download(input: $input, selection: $selection) { syncId checkpoint hasMore reset replayed upserted { __typename id version ${DEMO_FRAGMENTS} } deleted { entity id } failures { id } outcomes { id } }
+  }`;
+  const response = await graphql<{ download: SyncResult }>(server, user, query, { input: { clientId: `device-${user}`, ...input }, selection });
+  if (response.errors || !response.data) throw new Error(JSON.stringify(response.errors));
+  return response.data.download;
+}
+
+describe('the download query', () => {
+  it('answers as synchronize with nothing to upload, full or selective, and records nothing', async () => {
+    const first = await sync(server, 'alice');
+    const wo = createWorkOrder('alice');
+    await sync(server, 'admin', { changes: [wo.change] });
+    const uploads = await countRows(server, 'sync_uploads');
+    const viaDownload = await download('alice', { syncId: 'd1', checkpoint: first.checkpoint });
+    const viaSync = await sync(server, 'alice', { syncId: 'd2', checkpoint: first.checkpoint });
+    expect(viaDownload).toMatchObject({ syncId: 'd1', reset: false, hasMore: false, replayed: false, failures: [], outcomes: [] });
+    expect(viaDownload.upserted).toEqual(viaSync.upserted.map(({ __typename, id, version }) => expect.objectContaining({ __typename, id, version })));
+    expect(viaDownload.upserted.map((o) => o.id)).toEqual([wo.id]);
+    expect(viaDownload.deleted).toEqual(viaSync.deleted);
+
+    const selected = await download('alice', { syncId: 'd3', checkpoint: viaDownload.checkpoint }, [{ entity: 'WorkOrder', id: wo.id }]);
+    expect(selected).toMatchObject({ checkpoint: viaDownload.checkpoint, reset: false });
+    expect(selected.upserted.map((o) => o.id)).toEqual([wo.id]);
+    expect(await countRows(server, 'sync_uploads')).toBe(uploads);
+    // Bob may not read alice's work order: a selective download of it removes it, as synchronize does.
+    expect((await download('bob', { syncId: 'd4', checkpoint: null }, [{ entity: 'WorkOrder', id: wo.id }])).deleted).toEqual([{ entity: 'WorkOrder', id: wo.id }]);
+  });
+});
 
 describe('R14 incremental full sync', () => {
   it('R14: after the first sync, a full sync downloads only what changed since the checkpoint', async () => {

@@ -33,6 +33,11 @@ function toChangeInput(change: Record<string, unknown>): ChangeInput {
   return { entity, ...(value as Omit<ChangeInput, 'entity'>) };
 }
 
+/** The selected objects of a sync, as the core takes them (null: a full sync). */
+function toSelection(selection: readonly { entity: unknown; id: unknown }[] | null | undefined): ObjectKey[] | null {
+  return selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null;
+}
+
 export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityRefs): void {
   const { syncEntity, syncObject, lists } = refs;
   const objectChange = builder.inputType('ObjectChange', {
@@ -144,7 +149,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
           syncId: String(input.syncId),
           checkpoint: input.checkpoint ?? null,
           changes: (input.changes as Record<string, unknown>[]).map(toChangeInput),
-          selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
+          selection: toSelection(selection),
         }),
     }),
   );
@@ -161,7 +166,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
           syncId: String(input.syncId),
           checkpoint: input.checkpoint ?? null,
           changes: [],
-          selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
+          selection: toSelection(selection),
         }),
     }),
   );
