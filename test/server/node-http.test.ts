@@ -140,6 +140,15 @@ describe('the node:http listener answers like the fetch handler', () => {
     expect(viaNode).toEqual(viaFetch);
   });
 
+  it('refuses a GET whose variables or extensions are not JSON as a bad request', async () => {
+    for (const path of [get({ query: '{ viewer { id } }', variables: '{' }), get({ query: '{ viewer { id } }', extensions: '{' })]) {
+      const [viaFetch, viaNode] = await both(path, getInit()());
+      expect(viaNode).toEqual(viaFetch);
+      expect(viaNode.status).toBe(400);
+      expect(JSON.parse(viaNode.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    }
+  });
+
   it('reads the parameters of a GET it serves itself, and leaves every other GET to yoga', () => {
     const params = download('s');
     expect(parseSearchParams(new URLSearchParams(params).toString())).toEqual({ ...params, variables: JSON.parse(params.variables) });

@@ -47,6 +47,25 @@ function isGraphiQLPage(request: Request, url: URL): boolean {
 }
 
 /**
+ * The name of a GET's `variables` or `extensions` parameter that is not JSON, if any. Yoga reads
+ * them with a bare `JSON.parse` and answers the exception as an unexpected error (HTTP 500); the
+ * request is the client's mistake, refused like a POST body that is not JSON.
+ */
+function malformedJsonParameter(request: Request, url: URL): string | null {
+  if (request.method !== 'GET') return null;
+  for (const name of ['variables', 'extensions']) {
+    const value = url.searchParams.get(name);
+    if (!value) continue;
+    try {
+      JSON.parse(value);
+    } catch {
+      return name;
+    }
+  }
+  return null;
+}
+
+/**
  * Operations run by graphql-js's own `execute`, not yoga's default executor: that one is a fork
  * for @defer/@stream and cancellation, which the sync API does not use, and it copies every input
  * variable before coercing it (a tenth of the server's work for a 10 000-change upload).
@@ -98,6 +117,8 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
       if (error instanceof AuthError) return jsonError(401, error.message, 'UNAUTHENTICATED');
       throw error;
     }
+    const malformed = malformedJsonParameter(limited, url);
+    if (malformed) return jsonError(400, `The ${malformed} parameter is not valid JSON`, 'BAD_REQUEST');
     return yoga.handleRequest(limited, { viewer, origin: url.origin });
   }
 
