@@ -3,7 +3,7 @@ import type { Registry } from '../registry/registry.ts';
 import { failureReasons } from '../sync/errors.ts';
 import { listFailures, resolveFailure } from '../sync/failures.ts';
 import { synchronize, synchronizePage } from '../sync/synchronize.ts';
-import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncResultData } from '../sync/types.ts';
+import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncInput, SyncResultData } from '../sync/types.ts';
 import type { Builder } from './builder.ts';
 import type { EntityRefs } from './entity-types.ts';
 import type { RecordReaders } from './object-lists.ts';
@@ -33,9 +33,17 @@ function toChangeInput(change: Record<string, unknown>): ChangeInput {
   return { entity, ...(value as Omit<ChangeInput, 'entity'>) };
 }
 
-/** The selected objects of a sync, as the core takes them (null: a full sync). */
-function toSelection(selection: readonly { entity: unknown; id: unknown }[] | null | undefined): ObjectKey[] | null {
-  return selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null;
+/** What `synchronize` and `download` share of the core's input: the sync's ids, its checkpoint and the selected objects. */
+function toSyncInput(
+  input: { clientId: string | number; syncId: string | number; checkpoint?: string | null },
+  selection: readonly { entity: unknown; id: string | number }[] | null | undefined,
+): Omit<SyncInput, 'changes'> {
+  return {
+    clientId: String(input.clientId),
+    syncId: String(input.syncId),
+    checkpoint: input.checkpoint ?? null,
+    selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
+  };
 }
 
 export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityRefs): void {
@@ -145,11 +153,8 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       args: { input: t.arg({ type: changeSet, required: true }), selection: t.arg({ type: [objectRef], required: false }) },
       resolve: (_, { input, selection }, { viewer, services }) =>
         synchronize(services, viewer, {
-          clientId: String(input.clientId),
-          syncId: String(input.syncId),
-          checkpoint: input.checkpoint ?? null,
+          ...toSyncInput(input, selection),
           changes: (input.changes as Record<string, unknown>[]).map(toChangeInput),
-          selection: toSelection(selection),
         }),
     }),
   );
@@ -161,13 +166,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
         '`synchronize` with nothing to upload, as a query, so that it can be sent by GET: an idle sync, or a selective one of objects without pending changes. It writes nothing.',
       args: { input: t.arg({ type: downloadRequest, required: true }), selection: t.arg({ type: [objectRef], required: false }) },
       resolve: (_, { input, selection }, { viewer, services }) =>
-        synchronize(services, viewer, {
-          clientId: String(input.clientId),
-          syncId: String(input.syncId),
-          checkpoint: input.checkpoint ?? null,
-          changes: [],
-          selection: toSelection(selection),
-        }),
+        synchronize(services, viewer, { ...toSyncInput(input, selection), changes: [] }),
     }),
   );
 
