@@ -75,8 +75,9 @@ export function stagePage(stage: StagedDownload | null, page: SyncResultData): S
     // Pages list objects entity by entity: the entity's map is looked up only when it changes.
     if (object.__typename !== entity) {
       entity = object.__typename;
-      byId = upserts.get(entity) ?? new Map();
-      upserts.set(entity, byId);
+      const staged = upserts.get(entity);
+      if (staged) byId = staged;
+      else upserts.set(entity, (byId = new Map()));
     }
     if (merging) {
       byId.delete(object.id);

@@ -216,6 +216,7 @@ export function createTransport(options: TransportOptions): Transport {
   const baseFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const extra = Object.fromEntries(Object.entries(options.metadata ?? {}).filter(([name]) => !Object.hasOwn(syncEntityMetadata, name)));
   const synchronizeDocument = withEntitySelections(SynchronizeDocument, extra);
+  const downloadDocument = withEntitySelections(DownloadDocument, extra);
   const downloadPageDocument = withEntitySelections(DownloadPageDocument, extra);
   const client = new Client({ url: options.url, exchanges: [fetchExchange], requestPolicy: 'network-only', preferGetMethod: false });
 
@@ -325,16 +326,14 @@ export function createTransport(options: TransportOptions): Transport {
     const json = JSON.stringify(variables);
     const seen: { status?: number } = {};
     const getUrl = prepared.getUrl && `${prepared.getUrl}${encodeURIComponent(json)}`;
-    let exchanged;
-    if (getUrl && getUrl.length <= MAX_GET_URL) {
-      // `no-store`: a browser must neither answer from its cache nor keep what a sync downloads.
-      exchanged = await exchange({ method: 'GET', headers: requestHeaders, cache: 'no-store' }, progress, seen, 0, getUrl);
-    } else {
-      requestHeaders['content-type'] ??= 'application/json';
-      const bodyBytes = progress ? prepared.headBytes + utf8Length(json) + 1 : 0;
-      exchanged = await exchange({ method: 'POST', headers: requestHeaders, body: `${prepared.head}${json}}` }, progress, seen, bodyBytes);
-    }
-    const { response, body: bytes } = exchanged;
+    const byGet = getUrl !== null && getUrl.length <= MAX_GET_URL;
+    if (!byGet) requestHeaders['content-type'] ??= 'application/json';
+    const init: RequestInit = byGet
+      ? // `no-store`: a browser must neither answer from its cache nor keep what a sync downloads.
+        { method: 'GET', headers: requestHeaders, cache: 'no-store' }
+      : { method: 'POST', headers: requestHeaders, body: `${prepared.head}${json}}` };
+    const bodyBytes = byGet || !progress ? 0 : prepared.headBytes + utf8Length(json) + 1;
+    const { response, body: bytes } = await exchange(init, progress, seen, bodyBytes, byGet ? getUrl : options.url);
     let payload: { data?: Data | null; errors?: unknown };
     try {
       payload = parsePayload(response, bytes);
@@ -349,7 +348,7 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   const synchronizeRequest = prepare(synchronizeDocument);
-  const downloadRequest = prepare(withEntitySelections(DownloadDocument, extra));
+  const downloadRequest = prepare(downloadDocument);
   const downloadPageRequest = prepare(downloadPageDocument);
 
   return {

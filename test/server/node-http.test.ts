@@ -63,10 +63,9 @@ function post(body: unknown, headers: Record<string, string> = {}): RequestInit 
   };
 }
 
-/** A GET of `/graphql` with these parameters, as the SDK sends one (no body, no content type). */
-function get(params: Record<string, string>, headers: Record<string, string> = {}): string {
-  return `/graphql?${new URLSearchParams(params)}`;
-}
+/** The path of a GET of `/graphql` with these parameters. */
+const get = (params: Record<string, string>) => `/graphql?${new URLSearchParams(params)}`;
+/** A GET's request, as the SDK sends one: a token, no body, no content type. */
 const getInit = (headers: Record<string, string> = {}) => (): RequestInit => ({ headers: { authorization: 'Bearer dev:alice', ...headers } });
 
 /** The SDK's `download` query of one customer, as GET parameters. */
