@@ -31,6 +31,11 @@ export interface ServerConfig {
   publicUrl?: string;
   graphiql: boolean;
   introspection: boolean;
+  /**
+   * Run the SDK's download queries in the sync lane (`graphql/sync-lane.ts`), without
+   * graphql-js' execution; the answers are the same. Off: every operation goes through graphql-js.
+   */
+  syncLane: boolean;
 }
 
 /** File contents (F1–F4). */
@@ -143,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     publicUrl: env.PUBLIC_URL || undefined,
     graphiql: bool(env.GRAPHIQL, dev),
     introspection: bool(env.INTROSPECTION, dev),
+    syncLane: bool(env.SYNC_LANE, true),
   };
 }

@@ -44,7 +44,8 @@ interface FieldPlan {
   mayBeAsync: boolean;
 }
 
-type Plan = FieldPlan[];
+/** How the selected fields of one object type are made, in response order. */
+export type Plan = FieldPlan[];
 
 /** Serialized lists waiting for the end of an execution, by context; present once the plugin saw it. */
 const waiting = new WeakMap<object, { path: (string | number)[]; list: unknown[] }[]>();
@@ -87,7 +88,10 @@ function includes(node: FieldNode | InlineFragmentNode | { directives?: FieldNod
   return getDirectiveValues(GraphQLIncludeDirective, node as FieldNode, variables)?.if !== false;
 }
 
-function conditionMatches(info: GraphQLResolveInfo, fragment: InlineFragmentNode | FragmentDefinitionNode, type: GraphQLObjectType): boolean {
+/** What collecting a selection set reads of an execution: a resolver's `info`, or the sync lane's document. */
+export type PlanScope = Pick<GraphQLResolveInfo, 'schema' | 'fragments' | 'variableValues'>;
+
+function conditionMatches(info: PlanScope, fragment: InlineFragmentNode | FragmentDefinitionNode, type: GraphQLObjectType): boolean {
   if (!fragment.typeCondition) return true;
   const condition = typeFromAST(info.schema, fragment.typeCondition);
   if (condition === type) return true;
@@ -95,12 +99,14 @@ function conditionMatches(info: GraphQLResolveInfo, fragment: InlineFragmentNode
 }
 
 /** graphql-js' field collection for one object type: response key → its field nodes, in order. */
-function collect(info: GraphQLResolveInfo, type: GraphQLObjectType, selectionSet: SelectionSetNode, fields: Map<string, FieldNode>, visited: Set<string>): void {
+export function collect(info: PlanScope, type: GraphQLObjectType, selectionSet: SelectionSetNode, fields: Map<string, FieldNode[]>, visited: Set<string>): void {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       if (!includes(selection, info.variableValues)) continue;
       const key = selection.alias?.value ?? selection.name.value;
-      if (!fields.has(key)) fields.set(key, selection);
+      const nodes = fields.get(key);
+      if (nodes) nodes.push(selection);
+      else fields.set(key, [selection]);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       if (includes(selection, info.variableValues) && conditionMatches(info, selection, type)) collect(info, type, selection.selectionSet, fields, visited);
     } else {
@@ -114,7 +120,7 @@ function collect(info: GraphQLResolveInfo, type: GraphQLObjectType, selectionSet
 }
 
 /** A leaf value as graphql-js completes it. */
-function completer(type: GraphQLObjectType, name: string, read: FieldReader, leaf: GraphQLLeafType, nonNull: boolean): FieldPlan['value'] {
+export function completer(type: GraphQLObjectType, name: string, read: FieldReader, leaf: GraphQLLeafType, nonNull: boolean): FieldPlan['value'] {
   return (row, now) => {
     const value = read(row, now);
     if (value instanceof Error) throw value;
@@ -144,6 +150,60 @@ function hasDirectives(info: GraphQLResolveInfo): boolean {
   return info.fieldNodes.some((node) => walk(node.selectionSet));
 }
 
+/**
+ * The plan of an object type's selection (the sub-selections of `fieldNodes`), its fields read by
+ * `typeReaders`; null when some selected field has no reader or is not a leaf.
+ */
+export function compilePlan(
+  scope: PlanScope,
+  fieldNodes: readonly FieldNode[],
+  type: GraphQLObjectType,
+  typeReaders: ReadonlyMap<string, FieldReader> | undefined,
+  isCalculated: (name: string) => boolean = () => false,
+): Plan | null {
+  const fields = new Map<string, FieldNode[]>();
+  const visited = new Set<string>();
+  for (const node of fieldNodes) if (node.selectionSet) collect(scope, type, node.selectionSet, fields, visited);
+  const plan: Plan = [];
+  for (const [key, [node]] of fields) {
+    const name = node!.name.value;
+    if (name === '__typename') {
+      plan.push({ key, value: () => type.name, mayBeAsync: false });
+      continue;
+    }
+    const field = type.getFields()[name];
+    const read = typeReaders?.get(name);
+    if (!field || !read) return null;
+    const nonNull = isNonNullType(field.type);
+    const leaf = nonNull ? (field.type as { ofType: unknown }).ofType : field.type;
+    if (!isLeafType(leaf)) return null;
+    plan.push({ key, value: completer(type, name, read, leaf, nonNull), mayBeAsync: isCalculated(name) });
+  }
+  return plan;
+}
+
+/**
+ * The serialized items (the `count` rows, `planAt` the plan of each), or null when graphql-js
+ * must complete them (a calculated attribute answered a promise).
+ */
+export function serializeRows(count: number, planAt: (i: number) => Plan, rowAt: (i: number) => Record<string, unknown>): unknown[] | null {
+  // One time for the whole list, as calculated attributes see it.
+  const at = new Date();
+  const now = () => at;
+  const list = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const row = rowAt(i);
+    const item: Record<string, unknown> = {};
+    for (const field of planAt(i)) {
+      const value = field.value(row, now);
+      if (field.mayBeAsync && typeof (value as PromiseLike<unknown> | null)?.then === 'function') return null;
+      item[field.key] = value;
+    }
+    list[i] = item;
+  }
+  return list;
+}
+
 /** Serializes lists of synced objects of a registry's entities, and lists of other records. */
 export interface ObjectLists {
   /** Resolves a list field of synced objects: serialized by plan where it can, else as before. */
@@ -164,29 +224,6 @@ export function createObjectLists(registry: Registry): ObjectLists {
   /** Plans by the list field's node (a cached document's), then by object type. */
   const plans = new WeakMap<FieldNode, Map<string, Plan | null>>();
 
-  function compile(info: GraphQLResolveInfo, type: GraphQLObjectType, typeReaders: ReadonlyMap<string, FieldReader> | undefined): Plan | null {
-    const fields = new Map<string, FieldNode>();
-    const visited = new Set<string>();
-    for (const node of info.fieldNodes) if (node.selectionSet) collect(info, type, node.selectionSet, fields, visited);
-    const plan: Plan = [];
-    for (const [key, node] of fields) {
-      const name = node.name.value;
-      if (name === '__typename') {
-        plan.push({ key, value: () => type.name, mayBeAsync: false });
-        continue;
-      }
-      const field = type.getFields()[name];
-      const read = typeReaders?.get(name);
-      if (!field || !read) return null;
-      const nonNull = isNonNullType(field.type);
-      const leaf = nonNull ? (field.type as { ofType: unknown }).ofType : field.type;
-      if (!isLeafType(leaf)) return null;
-      const calculated = !!registry.get(type.name)?.definition.calculated?.[name];
-      plan.push({ key, value: completer(type, name, read, leaf, nonNull), mayBeAsync: calculated });
-    }
-    return plan;
-  }
-
   /** The plan of the list field for one object type (`typeReaders` read its fields), cached per document. */
   function planFor(info: GraphQLResolveInfo, typeName: string, typeReaders: ReadonlyMap<string, FieldReader> | undefined): Plan | null {
     const type = info.schema.getType(typeName);
@@ -194,30 +231,8 @@ export function createObjectLists(registry: Registry): ObjectLists {
     const cacheable = info.fieldNodes.length === 1 && !hasDirectives(info);
     const byType = cacheable ? (plans.get(info.fieldNodes[0]!) ?? new Map<string, Plan | null>()) : new Map<string, Plan | null>();
     if (cacheable) plans.set(info.fieldNodes[0]!, byType);
-    if (!byType.has(typeName)) byType.set(typeName, compile(info, type, typeReaders));
+    if (!byType.has(typeName)) byType.set(typeName, compilePlan(info, info.fieldNodes, type, typeReaders, (name) => !!registry.get(typeName)?.definition.calculated?.[name]));
     return byType.get(typeName)!;
-  }
-
-  /**
-   * The serialized items (the `count` rows, `planAt` the plan of each), or null when graphql-js
-   * must complete them (a calculated attribute answered a promise).
-   */
-  function serialize(count: number, planAt: (i: number) => Plan, rowAt: (i: number) => Record<string, unknown>): unknown[] | null {
-    // One time for the whole response, as calculated attributes see it.
-    const at = new Date();
-    const now = () => at;
-    const list = new Array<unknown>(count);
-    for (let i = 0; i < count; i++) {
-      const row = rowAt(i);
-      const item: Record<string, unknown> = {};
-      for (const field of planAt(i)) {
-        const value = field.value(row, now);
-        if (field.mayBeAsync && typeof (value as PromiseLike<unknown> | null)?.then === 'function') return null;
-        item[field.key] = value;
-      }
-      list[i] = item;
-    }
-    return list;
   }
 
   /** The synced objects serialized, or null when graphql-js must complete them (no plan, a promise). */
@@ -229,7 +244,7 @@ export function createObjectLists(registry: Registry): ObjectLists {
       if (!plan) return null;
       byEntity.set(entity, plan);
     }
-    return serialize(objects.length, (i) => byEntity.get(objects[i]!.entity)!, (i) => objects[i]!.row);
+    return serializeRows(objects.length, (i) => byEntity.get(objects[i]!.entity)!, (i) => objects[i]!.row);
   }
 
   /** Puts a serialized list in place once the execution is done; what the resolver returns meanwhile. */
@@ -248,7 +263,7 @@ export function createObjectLists(registry: Registry): ObjectLists {
     resolveRecords(type, records, typeReaders, context, info) {
       // A record reader is a field reader that needs no clock.
       const plan = waiting.has(context) && records.length > 0 ? planFor(info, type, typeReaders as unknown as ReadonlyMap<string, FieldReader>) : null;
-      const list = plan ? serialize(records.length, () => plan, (i) => records[i] as Record<string, unknown>) : null;
+      const list = plan ? serializeRows(records.length, () => plan, (i) => records[i] as Record<string, unknown>) : null;
       return deferred(list, context, info) ?? (records as unknown[]);
     },
   };

@@ -4,7 +4,7 @@ import { failureReasons } from '../sync/errors.ts';
 import { listFailures, resolveFailure } from '../sync/failures.ts';
 import { synchronize, synchronizePage } from '../sync/synchronize.ts';
 import type { ChangeInput, ChangeOutcome, FailureRecord, FileUrlData, ObjectKey, SyncInput, SyncResultData } from '../sync/types.ts';
-import type { Builder } from './builder.ts';
+import type { Builder, GraphQLContext } from './builder.ts';
 import type { EntityRefs } from './entity-types.ts';
 import type { RecordReaders } from './object-lists.ts';
 
@@ -45,6 +45,25 @@ function toSyncInput(
     selection: selection ? selection.map((r) => ({ entity: String(r.entity), id: String(r.id) })) : null,
   };
 }
+
+/** The arguments of the `download` query, as graphql-js coerces them. */
+interface DownloadArgs {
+  input: { clientId: string | number; syncId: string | number; checkpoint?: string | null };
+  selection?: readonly { entity: unknown; id: string | number }[] | null;
+}
+
+/**
+ * The resolvers of the queries every sync makes, shared by the schema and the sync lane
+ * (`sync-lane.ts`), which runs them without graphql-js.
+ */
+export const syncQueries = {
+  download: ({ input, selection }: DownloadArgs, { viewer, services }: GraphQLContext) =>
+    synchronize(services, viewer, { ...toSyncInput(input, selection), changes: [] }),
+  downloadPage: ({ cursor }: { cursor: string }, { viewer, services }: GraphQLContext) => synchronizePage(services, viewer, cursor),
+};
+
+/** The queries the sync lane can run. */
+export type SyncQueryName = keyof typeof syncQueries;
 
 export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityRefs): void {
   const { syncEntity, syncObject, lists } = refs;
@@ -165,8 +184,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       description:
         '`synchronize` with nothing to upload, as a query, so that it can be sent by GET: an idle sync, or a selective one of objects without pending changes. It writes nothing.',
       args: { input: t.arg({ type: downloadRequest, required: true }), selection: t.arg({ type: [objectRef], required: false }) },
-      resolve: (_, { input, selection }, { viewer, services }) =>
-        synchronize(services, viewer, { ...toSyncInput(input, selection), changes: [] }),
+      resolve: (_, args, context) => syncQueries.download(args, context),
     }),
   );
 
@@ -175,7 +193,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       type: syncResult,
       description: "The next page of a full sync's download (R17): pass the previous page's nextPage.",
       args: { cursor: t.arg.string({ required: true }) },
-      resolve: (_, { cursor }, { viewer, services }) => synchronizePage(services, viewer, cursor),
+      resolve: (_, args, context) => syncQueries.downloadPage(args, context),
     }),
   );
 

@@ -3,6 +3,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { ServerConfig } from '../config.ts';
 import { buildSchema } from '../graphql/schema.ts';
 import { createMaskError, type Logger } from '../graphql/errors.ts';
+import { createSyncLane } from '../graphql/sync-lane.ts';
 import { objectListsPlugin } from '../graphql/object-lists.ts';
 import { queryLimitsRule } from '../graphql/query-limits.ts';
 import type { GraphQLContext } from '../graphql/builder.ts';
@@ -83,13 +84,15 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
   const limitRule = queryLimitsRule({ maxDepth: services.limits.maxQueryDepth, maxFields: services.limits.maxQueryFields });
   const queryLimits: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(limitRule) };
   const maskError = createMaskError(log);
+  const schema = buildSchema(services.registry);
+  const contextOf = ({ viewer, origin }: ServerContext): GraphQLContext => ({ viewer, services, baseUrl: config.publicUrl ?? origin });
   const yoga: Yoga = createYoga<ServerContext, GraphQLContext>({
-    schema: buildSchema(services.registry),
+    schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.graphiql ? { defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer dev:alice' }) } : false,
     maskedErrors: { maskError },
-    context: ({ viewer, origin }) => ({ viewer, services, baseUrl: config.publicUrl ?? origin }),
+    context: contextOf,
     plugins: [graphqlJsExecute, queryLimits, objectListsPlugin, ...(config.introspection ? [] : [disableIntrospection])],
     // One operation per request: batches would multiply the limits above.
     batching: false,
@@ -122,11 +125,12 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
     return yoga.handleRequest(limited, { viewer, origin: url.origin });
   }
 
+  const lane = config.syncLane ? { lane: createSyncLane(schema, services.registry), contextOf } : undefined;
   const handleNode = createNodeHandler({
     fetch,
     authenticate,
     maxBodyBytes: services.limits.maxBodyBytes,
-    graphql: (params, context, mediaType, method) => executeGraphQLPost(yoga, maskError, params, context, mediaType, method),
+    graphql: (params, context, mediaType, method) => executeGraphQLPost(yoga, maskError, params, context, mediaType, method, lane),
   });
   return { fetch, handleNode };
 }

@@ -1,6 +1,7 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/builder.ts';
+import type { SyncLane } from '../graphql/sync-lane.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { perHeaderValue } from './per-header-value.ts';
 
@@ -158,10 +159,16 @@ const capture = { Response: CapturedResponse } as unknown as Parameters<typeof p
 /** The one masking boundary (`graphql/errors.ts`), for an error thrown outside a resolver. */
 export type MaskError = (error: unknown, message: string) => Error;
 
+/** The sync lane (`sync-lane.ts`), and the GraphQL context of a request as yoga's context factory makes it. */
+export interface LaneOptions {
+  lane: SyncLane;
+  contextOf(context: ServerContext): GraphQLContext;
+}
+
 /**
  * Runs the operation and formats its result as yoga would; null, without running anything, when
  * the document does not parse, validate or name an operation to run, or names a mutation in a
- * GET (yoga then answers: 405 for the latter).
+ * GET (yoga then answers: 405 for the latter). A query the sync lane knows runs there first.
  */
 export async function executeGraphQLPost(
   yoga: Yoga,
@@ -170,7 +177,10 @@ export async function executeGraphQLPost(
   context: ServerContext,
   mediaType: JsonMediaType,
   method: 'GET' | 'POST' = 'POST',
+  lane?: LaneOptions,
 ): Promise<PlainResponse | null> {
+  const laneResult = lane && (await lane.lane.run(params.query, params.operationName, params.variables, lane.contextOf(context)));
+  if (laneResult) return respond(laneResult, mediaType);
   // `request` as far as yoga's own parse hook reads it (the method), so that a parse error is
   // decorated (and cached by the parser cache) exactly as when yoga parses it.
   const initial = { ...context, params, request: { method } };
@@ -184,6 +194,7 @@ export async function executeGraphQLPost(
   if (enveloped.validate(enveloped.schema, document).length > 0) return null;
   const operation = getOperationAST(document, params.operationName ?? undefined);
   if (!operation || operation.operation === 'subscription' || (method === 'GET' && operation.operation !== 'query')) return null;
+  lane?.lane.learn(params.query, params.operationName, document, operation);
   let result: ExecutionResult;
   try {
     const contextValue = await enveloped.contextFactory();
@@ -198,6 +209,11 @@ export async function executeGraphQLPost(
     // Resolver errors are in the result already; this is what yoga does with anything else.
     result = { errors: [maskError(error, 'Unexpected error.') as never] };
   }
+  return respond(result, mediaType);
+}
+
+/** The response yoga makes of a single result. */
+function respond(result: ExecutionResult, mediaType: JsonMediaType): PlainResponse {
   const response = processRegularResult(result, capture, mediaType) as unknown as CapturedResponse;
   return { status: response.init.status, headers: response.init.headers, body: response.body };
 }

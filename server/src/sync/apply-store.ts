@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
@@ -29,10 +29,10 @@ export interface LockedRow {
 }
 
 /** Locks and reads rows by id and checks the read rule, in one statement, in id order. */
-export async function lockRows(db: Db, model: EntityModel, viewer: Viewer, where: SQL): Promise<Map<string, LockedRow>> {
+export async function lockRows(db: Db, model: EntityModel, viewer: Viewer, ids: Iterable<string>): Promise<Map<string, LockedRow>> {
   const rule = readWhere(model, viewer);
   const readable = rule ? sql`coalesce((${rule}), false)` : sql`true`;
-  const found = await selectRowsWith<boolean>(db, model.table, readable, { where, orderById: true, forUpdate: true });
+  const found = await selectRowsWith<boolean>(db, model.table, readable, { ids, orderById: true, forUpdate: true });
   const locked = new Map<string, LockedRow>();
   for (const { row, extra } of found) locked.set(row.id as string, { row, readable: extra === true });
   return locked;
@@ -42,7 +42,7 @@ export async function lockRows(db: Db, model: EntityModel, viewer: Viewer, where
 export function directStore(db: Db, viewer: Viewer): ApplyStore {
   return {
     async lock(model, id) {
-      return (await lockRows(db, model, viewer, eq(model.table.id, id))).get(id);
+      return (await lockRows(db, model, viewer, [id])).get(id);
     },
     isReadable: (model, id) => isReadable(db, model, viewer, id),
     async insert(model, row) {

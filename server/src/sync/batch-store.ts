@@ -2,7 +2,6 @@ import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { directStore, lockRows, type ApplyStore, type LockedRow } from './apply-store.ts';
-import { idIn } from './id-list.ts';
 import { insertRows, updateRows, type RowUpdate } from './bulk-write.ts';
 import type { Row } from './types.ts';
 import { UserCodeNeedsDatabase, type DatabaseProbe } from './user-code-probe.ts';
@@ -71,7 +70,7 @@ export class BatchStore implements ApplyStore {
     if (!locks || locks.otherWrites !== this.otherWrites(model)) {
       await this.flush();
       const ids = (this.idsByEntity.get(model.name) ?? [id]).filter((other) => other === id || !this.used.has(`${model.name}:${other}`));
-      locks = { rows: await lockRows(this.db, model, this.viewer, idIn(model, ids)), otherWrites: this.otherWrites(model) };
+      locks = { rows: await lockRows(this.db, model, this.viewer, ids), otherWrites: this.otherWrites(model) };
       this.locks.set(model.name, locks);
     }
     return locks.rows.get(id);

@@ -7,7 +7,6 @@ import { downloadWhere, readWhere } from './access.ts';
 import { changedRows, deletedSince, formerlyDownloadable, probeChanges } from './changes-since.ts';
 import { decodeCheckpoint, decodeCursor, encodeCheckpoint, encodeCursor, type DownloadCursor } from './checkpoint.ts';
 import { SyncRequestError } from './errors.ts';
-import { idIn } from './id-list.ts';
 import { selectRows } from './row-select.ts';
 import type { ObjectKey, Row, SyncObjectData } from './types.ts';
 
@@ -119,7 +118,7 @@ async function refresh(db: Db, registry: Registry, viewer: Viewer, groups: Map<s
   for (const [entity, idSet] of groups) {
     const model = registry.get(entity)!;
     const where = full && isDownloaded(model) ? downloadWhere(model, viewer) : readWhere(model, viewer);
-    const rows = await selectRows(db, model.table, { where: and(idIn(model, idSet), where), orderById: true });
+    const rows = await selectRows(db, model.table, { ids: idSet, where, orderById: true });
     const found = new Set<string>();
     for (const row of rows) {
       found.add(row.id as string);
