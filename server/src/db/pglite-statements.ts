@@ -143,7 +143,12 @@ class PreparedRunner {
     });
     const { messages } = await exec([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]);
     if (!inTransaction) await this.client.syncToFs();
-    return parse.parseResults(messages, this.client.parsers, options)[0] as Results<T>;
+    if (!options?.parsers) return parse.parseResults(messages, this.client.parsers, options)[0] as Results<T>;
+    // `parseResults` would merge the call's parsers (drizzle passes some with every query) into
+    // the client's by spreading both objects, integer-keyed, on every call: ~15 µs. The client's
+    // parsers as the prototype of the call's are the same look-up, made in a fraction of that.
+    const parsers: PGlite['parsers'] = Object.assign(Object.create(this.client.parsers) as PGlite['parsers'], options.parsers);
+    return parse.parseResults(messages, parsers, { ...options, parsers: undefined })[0] as Results<T>;
   }
 
   /** The error as PGlite's `query` throws it: the database's error with the query attached. */
