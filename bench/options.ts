@@ -43,7 +43,7 @@ export const fullOptions: BenchOptions = {
   firstSyncObjects: 100_000,
   incremental: { small: 1_000, large: 1_000_000, owned: 500, changed: 10 },
   uploadObjects: 10_000,
-  selective: { clients: [1, 16, 64], requestsPerRound: 640, rounds: 3 },
+  selective: { clients: [1, 16, 64], requestsPerRound: 1280, rounds: 5 },
   applyObjects: 100_000,
   scaleSizes: [10_000, 100_000, 1_000_000],
   runs: 5,

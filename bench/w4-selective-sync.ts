@@ -51,8 +51,9 @@ export const selectiveSync: Workload = {
       for (const level of levels) {
         const perWorker = Math.max(1, Math.round(requestsPerRound / level));
         const stats = { sdk: { latencies: [] as number[], elapsed: 0 }, baseline: { latencies: [] as number[], elapsed: 0 } };
-        await load(level, 2, sides.sdk);
-        await load(level, 2, sides.baseline);
+        // An untimed round of each first: the connections, the JIT and the heaps settle at this level.
+        await load(level, perWorker, sides.sdk);
+        await load(level, perWorker, sides.baseline);
         for (let round = 0; round < rounds; round++) {
           for (const side of round % 2 ? (['baseline', 'sdk'] as const) : (['sdk', 'baseline'] as const)) {
             const { latencies, elapsed } = await load(level, perWorker, sides[side]);
