@@ -58,8 +58,9 @@ async function viaLane(query: string, variables: Record<string, unknown>, user =
   expect(validate(schema(), document)).toEqual([]);
   lane.learn(query, undefined, document, getOperationAST(document)!);
   const viewer = { id: user, roles: user === 'admin' ? ['admin'] : ['fieldworker'] };
-  const result = await lane.run(query, undefined, variables, { viewer, services: server.server.services, baseUrl: TEST_ORIGIN });
-  return result && blank(JSON.stringify(result));
+  const known = lane.find(query, undefined);
+  const result = known && (await known.run(variables, { viewer, services: server.server.services, baseUrl: TEST_ORIGIN }));
+  return result ? blank(JSON.stringify(result)) : null;
 }
 
 const downloadQuery = print(DownloadDocument);
@@ -150,6 +151,21 @@ describe('what the lane leaves to the regular path', () => {
       expect(await regular(downloadQuery, vars)).toContain('"errors"');
     });
   }
+
+  it('keeps only documents it can run, so that other documents do not take their room', () => {
+    const fresh = createSyncLane(schema(), server.server.services.registry);
+    const teach = (query: string) => {
+      const document = parse(query);
+      fresh.learn(query, undefined, document, getOperationAST(document)!);
+    };
+    for (let i = 0; i < 100; i++) {
+      teach(`query Q${i} { viewer { id } }`);
+      expect(fresh.find(`query Q${i} { viewer { id } }`, undefined)).toBeUndefined();
+    }
+    teach(downloadQuery);
+    expect(fresh.find(downloadQuery, undefined)).toBeDefined();
+    expect(fresh.find(downloadQuery, 'Other')).toBeUndefined();
+  });
 
   it('an error of the sync core (a malformed cursor)', async () => {
     expect(await viaLane(print(DownloadPageDocument), { cursor: 'nope' })).toBeNull();

@@ -18,11 +18,11 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import type { Registry } from '../registry/registry.ts';
-import type { FileUrlData, ObjectKey, SyncResultData } from '../sync/types.ts';
+import type { SyncResultData } from '../sync/types.ts';
 import type { GraphQLContext } from './builder.ts';
 import { fieldReaders, type FieldReader } from './entity-fields.ts';
 import { collect, compilePlan, completer, serializeRows, type Plan, type PlanScope } from './object-lists.ts';
-import { syncQueries, type SyncQueryName } from './sync-types.ts';
+import { fileUrlReaders, keyReaders, syncQueries, type SyncQueryName } from './sync-types.ts';
 
 /**
  * The sync lane: the SDK's `download` and `downloadPage` queries (every idle and selective sync,
@@ -52,7 +52,7 @@ const giveUp = (): never => {
 /** Scalar fields of records read no clock. */
 const noClock = (): Date => giveUp();
 
-/** A compiled query: what to run, with which arguments, and how its result is serialized. */
+/** What a compiled query runs, with which arguments, and how its result is serialized. */
 interface LaneOperation {
   field: SyncQueryName;
   responseKey: string;
@@ -62,21 +62,42 @@ interface LaneOperation {
   serialize(result: SyncResultData, context: GraphQLContext): unknown;
 }
 
-/** The documents the lane knows: at most this many, so that clients cannot grow it without bound. */
+/** A query the lane compiled. */
+export interface LaneQuery {
+  /** Its result; null when the lane gave up (the regular path must run it). */
+  run(variables: Record<string, unknown> | null | undefined, context: GraphQLContext): Promise<ExecutionResult | null>;
+}
+
+/** The documents the lane keeps compiled: at most this many, so that clients cannot grow it without bound. */
 const MAX_DOCUMENTS = 64;
 
 export interface SyncLane {
-  /** Runs a known query; null when the lane does not handle it (the regular path must). */
-  run(query: string, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined, context: GraphQLContext): Promise<ExecutionResult | null>;
+  /** The compiled query of this document and operation name, when the lane has one. */
+  find(query: string, operationName: string | null | undefined): LaneQuery | undefined;
   /** Told of a query the regular path parsed and validated: compiles it for the lane, if it can. */
   learn(query: string, operationName: string | null | undefined, document: DocumentNode, operation: OperationDefinitionNode): void;
 }
 
 export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncLane {
-  const known = new Map<string, LaneOperation | null>();
+  /** Compiled queries by document, then by operation name ('' for none). */
+  const known = new Map<string, Map<string, LaneQuery>>();
+  let count = 0;
   const entityReaders = new Map(registry.list.map((model) => [model.name, fieldReaders(model)]));
   const isCalculated = (entity: string) => (name: string) => !!registry.get(entity)?.definition.calculated?.[name];
-  const keyOf = (query: string, operationName: string | null | undefined) => `${operationName ?? ''}\n${query}`;
+
+  function laneQuery(operation: LaneOperation): LaneQuery {
+    return {
+      async run(variables, context) {
+        try {
+          const args = argumentsOf(schema, operation, variables ?? {});
+          const result = await syncQueries[operation.field](args as never, context);
+          return { data: { [operation.responseKey]: operation.serialize(result, context) } };
+        } catch {
+          return null;
+        }
+      },
+    };
+  }
 
   function compile(document: DocumentNode, operation: OperationDefinitionNode): LaneOperation | null {
     if (operation.operation !== 'query' || operation.directives?.length) return null;
@@ -149,14 +170,12 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
         return ({ upserted }) => done(serializeRows(upserted.length, (i) => plans.get(upserted[i]!.entity) ?? giveUp(), (i) => upserted[i]!.row));
       }
       case 'deleted': {
-        const plan = planOf('ObjectKey', recordReaders<ObjectKey>(['entity', 'id']));
+        const plan = planOf('ObjectKey', asFieldReaders(keyReaders));
         return plan && (({ deleted }) => done(serializeRows(deleted.length, () => plan, (i) => deleted[i] as unknown as Record<string, unknown>)));
       }
       case 'files': {
         // `url` is made absolute with the request's base URL, so this plan is made per result.
-        const names = ['entity', 'id', 'contentHash', 'size', 'expiresAt'] as const;
-        const readers = (baseUrl: string) =>
-          new Map<string, FieldReader>([...recordReaders<FileUrlData>(names), ['url', (file) => new URL((file as unknown as FileUrlData).url, baseUrl).toString()]]);
+        const readers = (baseUrl: string) => asFieldReaders(fileUrlReaders(baseUrl));
         if (!planOf('FileUrl', readers(''))) return null;
         return ({ files }, { baseUrl }) => {
           if (files.length === 0) return [];
@@ -174,34 +193,29 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
   }
 
   return {
-    async run(query, operationName, variables, context) {
-      const operation = known.get(keyOf(query, operationName));
-      if (!operation) return null;
-      try {
-        const args = argumentsOf(schema, operation, variables ?? {});
-        const result = await syncQueries[operation.field](args as never, context);
-        return { data: { [operation.responseKey]: operation.serialize(result, context) } };
-      } catch {
-        return null;
-      }
-    },
+    find: (query, operationName) => known.get(query)?.get(operationName ?? ''),
     learn(query, operationName, document, operation) {
-      const key = keyOf(query, operationName);
-      if (known.has(key) || known.size >= MAX_DOCUMENTS) return;
+      const name = operationName ?? '';
+      if (count >= MAX_DOCUMENTS || known.get(query)?.has(name)) return;
+      // Documents the lane cannot run are not kept: most are told apart by their root field.
       let compiled: LaneOperation | null;
       try {
         compiled = compile(document, operation);
       } catch {
         compiled = null;
       }
-      known.set(key, compiled);
+      if (!compiled) return;
+      const byName = known.get(query) ?? new Map<string, LaneQuery>();
+      byName.set(name, laneQuery(compiled));
+      known.set(query, byName);
+      count++;
     },
   };
 }
 
-/** Readers of the fields of a record type that expose the record's property of the same name. */
-function recordReaders<T>(names: readonly (keyof T & string)[]): Map<string, FieldReader> {
-  return new Map(names.map((name) => [name, (record) => (record as Record<string, unknown>)[name]]));
+/** Record readers (`sync-types.ts`) as the field readers plans take: they read no clock. */
+function asFieldReaders<T>(readers: ReadonlyMap<string, (record: T) => unknown>): ReadonlyMap<string, FieldReader> {
+  return readers as unknown as ReadonlyMap<string, FieldReader>;
 }
 
 /** Whether any selection under the set carries a directive. */

@@ -14,7 +14,7 @@ type TypeRef = never;
 
 /** How `ObjectKey`'s fields are read, by their resolvers and by the serialized `deleted` list alike. */
 const keyFields = { entity: (k: ObjectKey) => k.entity, id: (k: ObjectKey) => k.id };
-const keyReaders: RecordReaders<ObjectKey> = new Map(Object.entries(keyFields));
+export const keyReaders: RecordReaders<ObjectKey> = new Map(Object.entries(keyFields));
 
 /** How `ChangeOutcome`'s fields are read, by their resolvers and by the serialized `outcomes` list alike. */
 const outcomeFields = {
@@ -25,6 +25,21 @@ const outcomeFields = {
   failureId: (o: ChangeOutcome) => o.failureId,
 };
 const outcomeReaders: RecordReaders<ChangeOutcome> = new Map(Object.entries(outcomeFields));
+
+/** How `FileUrl`'s fields are read, by their resolvers and by the sync lane alike; `url` is made absolute with the request's base URL. */
+const fileUrlFields = {
+  entity: (f: FileUrlData) => f.entity,
+  id: (f: FileUrlData) => f.id,
+  contentHash: (f: FileUrlData) => f.contentHash,
+  size: (f: FileUrlData) => f.size,
+  expiresAt: (f: FileUrlData) => f.expiresAt,
+};
+const absoluteFileUrl = (f: FileUrlData, baseUrl: string) => new URL(f.url, baseUrl).toString();
+
+/** `FileUrl`'s readers for the requests to one base URL. */
+export function fileUrlReaders(baseUrl: string): RecordReaders<FileUrlData> {
+  return new Map<string, (f: FileUrlData) => unknown>([...Object.entries(fileUrlFields), ['url', (f) => absoluteFileUrl(f, baseUrl)]]);
+}
 
 /** `ObjectChange` is a one-of keyed by entity name; the core wants the entity named inside. */
 function toChangeInput(change: Record<string, unknown>): ChangeInput {
@@ -98,12 +113,12 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
   });
   const fileUrl = builder.objectRef<FileUrlData>('FileUrl').implement({
     fields: (t) => ({
-      entity: t.field({ type: syncEntity, resolve: (f) => f.entity as never }),
-      id: t.exposeID('id'),
-      contentHash: t.exposeString('contentHash'),
-      size: t.exposeInt('size'),
-      url: t.string({ description: 'A signed URL that works until expiresAt.', resolve: (f, _, { baseUrl }) => new URL(f.url, baseUrl).toString() }),
-      expiresAt: t.field({ type: 'DateTime', resolve: (f) => f.expiresAt }),
+      entity: t.field({ type: syncEntity, resolve: (f) => fileUrlFields.entity(f) as never }),
+      id: t.id({ resolve: fileUrlFields.id }),
+      contentHash: t.string({ resolve: fileUrlFields.contentHash }),
+      size: t.int({ resolve: fileUrlFields.size }),
+      url: t.string({ description: 'A signed URL that works until expiresAt.', resolve: (f, _, { baseUrl }) => absoluteFileUrl(f, baseUrl) }),
+      expiresAt: t.field({ type: 'DateTime', resolve: fileUrlFields.expiresAt }),
     }),
   });
   const failureReason = builder.enumType('FailureReason', { values: [...failureReasons] }) as TypeRef;

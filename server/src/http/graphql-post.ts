@@ -179,7 +179,8 @@ export async function executeGraphQLPost(
   method: 'GET' | 'POST' = 'POST',
   lane?: LaneOptions,
 ): Promise<PlainResponse | null> {
-  const laneResult = lane && (await lane.lane.run(params.query, params.operationName, params.variables, lane.contextOf(context)));
+  const known = lane?.lane.find(params.query, params.operationName);
+  const laneResult = known && (await known.run(params.variables, lane!.contextOf(context)));
   if (laneResult) return respond(laneResult, mediaType);
   // `request` as far as yoga's own parse hook reads it (the method), so that a parse error is
   // decorated (and cached by the parser cache) exactly as when yoga parses it.
