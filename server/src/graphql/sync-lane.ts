@@ -174,12 +174,15 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
         return plan && (({ deleted }) => done(serializeRows(deleted.length, () => plan, (i) => deleted[i] as unknown as Record<string, unknown>)));
       }
       case 'files': {
-        // `url` is made absolute with the request's base URL, so this plan is made per result.
-        const readers = (baseUrl: string) => asFieldReaders(fileUrlReaders(baseUrl));
-        if (!planOf('FileUrl', readers(''))) return null;
+        // `url` is made absolute with the request's base URL: the plan is made per base URL,
+        // the last one kept (a server is mostly asked at one origin).
+        const planAt = (baseUrl: string) => planOf('FileUrl', asFieldReaders(fileUrlReaders(baseUrl)));
+        let last = { baseUrl: '', plan: planAt('') };
+        if (!last.plan) return null;
         return ({ files }, { baseUrl }) => {
           if (files.length === 0) return [];
-          const plan = planOf('FileUrl', readers(baseUrl)) ?? giveUp();
+          if (last.baseUrl !== baseUrl) last = { baseUrl, plan: planAt(baseUrl) };
+          const plan = last.plan ?? giveUp();
           return done(serializeRows(files.length, () => plan, (i) => files[i] as unknown as Record<string, unknown>));
         };
       }

@@ -50,9 +50,7 @@ function compile(table: IdTable): CompiledTable {
 
 /** An array literal of ids (one parameter however many; drizzle's `inArray` binds one each). */
 function arrayLiteral(ids: Iterable<string>): string {
-  let literal = '{';
-  for (const id of ids) literal += `${literal.length > 1 ? ',' : ''}"${id.replace(/[\\"]/g, '\\$&')}"`;
-  return `${literal}}`;
+  return `{${Array.from(ids, (id) => `"${id.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 
 /** A row as the driver returned it, decoded the way drizzle decodes a selected column. */
@@ -98,8 +96,9 @@ function selectSql(table: IdTable, extra: SQL | null, options: SelectRowsOptions
   const parts: SQL[] = [statement.select];
   if (extra) parts.push(sql`, (${extra}) as ${sql.identifier(EXTRA)}`);
   parts.push(statement.from);
-  const conditions = [options.ids && statement.idIn({ ids: arrayLiteral(options.ids) }), options.where].filter((c) => c !== undefined);
-  if (conditions.length > 0) parts.push(sql` where ${conditions.length === 1 ? conditions[0] : sql`${conditions[0]} and (${conditions[1]})`}`);
+  const byId = options.ids && statement.idIn({ ids: arrayLiteral(options.ids) });
+  if (byId && options.where) parts.push(sql` where ${byId} and (${options.where})`);
+  else if (byId ?? options.where) parts.push(sql` where ${byId ?? options.where}`);
   if (options.orderById) parts.push(statement.orderById);
   if (options.limit !== undefined) parts.push(sql` limit ${sql.raw(String(Math.floor(options.limit)))}`);
   if (options.forUpdate) parts.push(sql` for update`);
