@@ -141,6 +141,34 @@ describe('R4 exactly once per (clientId, syncId)', () => {
   });
 });
 
+describe('R19 tombstones and row history are kept for the retention period', () => {
+  it('R19: row history and tombstones are forgotten after the retention period, not before', async () => {
+    const kept = createWorkOrder('alice');
+    const expired = createWorkOrder('alice');
+    await sync(server, 'alice', { changes: [kept.change, expired.change] });
+    await sync(server, 'alice', {
+      changes: [
+        change('WorkOrder', { id: kept.id, op: 'UPDATE', baseVersion: 1, values: { title: 'Kept' }, base: { title: 'x' } }),
+        change('WorkOrder', { id: expired.id, op: 'DELETE', baseVersion: 1 }),
+      ],
+    });
+    const db = server.database.db;
+    const count = async (table: 'sync_row_history' | 'sync_tombstones', id: string) => {
+      const result = (await db.execute(sql`select count(*)::int as n from ${sql.identifier(table)} where object_id = ${id}`)) as unknown as { rows?: { n: number }[] } & { n: number }[];
+      return Number((result.rows ?? result)[0]!.n);
+    };
+    expect(await count('sync_row_history', kept.id)).toBe(1);
+    expect(await count('sync_row_history', expired.id)).toBe(1);
+    expect(await count('sync_tombstones', expired.id)).toBe(1);
+    await db.execute(sql`update sync_row_history set recorded_at = now() - interval '31 days' where object_id = ${expired.id}`);
+    await db.execute(sql`update sync_tombstones set deleted_at = now() - interval '31 days' where object_id = ${expired.id}`);
+    await purgeExpired(db, { uploadRecordDays: 90, tombstoneDays: 30 });
+    expect(await count('sync_row_history', expired.id)).toBe(0);
+    expect(await count('sync_tombstones', expired.id)).toBe(0);
+    expect(await count('sync_row_history', kept.id)).toBe(1);
+  });
+});
+
 describe('R10 creates never duplicate, deletes are idempotent', () => {
   it('R10: a CREATE of an id that already exists never makes a duplicate', async () => {
     const wo = createWorkOrder('alice');

@@ -73,7 +73,10 @@ export const syncRowHistory = pgTable(
     old: jsonb('old').notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [index('sync_row_history_object').on(t.entity, t.objectId, t.seq), index('sync_row_history_recorded_at').on(t.recordedAt)],
+  // Rows are appended about in recorded_at order, so a BRIN index serves the retention purge's
+  // range scan for a fraction of what a btree costs on every written row (every update of every
+  // entity writes one).
+  (t) => [index('sync_row_history_object').on(t.entity, t.objectId, t.seq), index('sync_row_history_recorded_at').using('brin', t.recordedAt)],
 );
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
