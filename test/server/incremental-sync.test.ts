@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../server/src/db/connect.ts';
+import { queryRows } from '../../server/src/db/query-rows.ts';
 import { workOrders } from '../../server/src/demo/tables.ts';
 import { changedRowsQuery, probeChangesQuery } from '../../server/src/sync/changes-since.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../server/src/sync/checkpoint.ts';

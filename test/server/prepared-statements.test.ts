@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config.ts';
-import { openDatabase, queryRows, type Database } from '../../server/src/db/connect.ts';
+import { openDatabase, type Database } from '../../server/src/db/connect.ts';
+import { queryRows } from '../../server/src/db/query-rows.ts';
 import { MAX_PREPARED_LENGTH, MAX_PREPARED_PARAMETERS, worthPreparing } from '../../server/src/db/prepared-statements.ts';
 import type { Db } from '../../server/src/registry/define-entity.ts';
 import { createPostgresTestDatabase, databaseKind, openTestDatabase, testDatabaseUrl } from '../support/database.ts';

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { bigint, boolean, date, doublePrecision, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, type Database } from '../../server/src/db/connect.ts';
+import { DrizzleQueryError } from 'drizzle-orm';
+import type { Database } from '../../server/src/db/connect.ts';
+import { queryRows } from '../../server/src/db/query-rows.ts';
+import { sqlState } from '../../server/src/sync/db-errors.ts';
 import { syncColumns } from '../../server/src/registry/system-columns.ts';
 import { selectRows, selectRowsWith } from '../../server/src/sync/row-select.ts';
 import { openTestDatabase } from '../support/database.ts';
@@ -95,5 +98,20 @@ describe('selectRows', () => {
       });
     expect(await locksAfter(true)).toContain('RowShareLock');
     expect(await locksAfter(false)).not.toContain('RowShareLock');
+  });
+
+  it('queryRows answers what db.execute answers, in a transaction too, and fails as it fails', async () => {
+    const query = sql`select *, timestamptz '2026-11-26 10:11:12.345+00' as fixed_at, interval '1 day' as span, array[date '2026-01-02'] as days from row_select_kinds order by id`;
+    const rowsOf = (result: unknown) => (Array.isArray(result) ? [...result] : (result as { rows: unknown[] }).rows);
+    const expected = rowsOf(await database.db.execute(query));
+    expect(expected).toHaveLength(3);
+    expect(await queryRows(database.db, query)).toEqual(expected);
+    await database.db.transaction(async (tx) => {
+      expect(await queryRows(tx, query)).toEqual(rowsOf(await tx.execute(query)));
+    });
+    const failure = await queryRows(database.db, sql`select * from no_such_table where id = ${ids[0]}`).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DrizzleQueryError);
+    expect((failure as DrizzleQueryError).message).toMatch(/^Failed query: select \* from no_such_table where id = \$1\nparams: /);
+    expect(sqlState(failure)).toBe('42P01');
   });
 });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -10,6 +10,7 @@ import postgres from 'postgres';
 import type { Db } from '../registry/define-entity.ts';
 import { preparingPglite } from './pglite-statements.ts';
 import { preparingClient } from './prepared-statements.ts';
+import { queryRows } from './query-rows.ts';
 
 /** The generated drizzle-kit migrations. */
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -78,12 +79,6 @@ async function openPostgres(url: string, max: number, prepared: boolean, logger:
   const client = postgres(url, { max, connect_timeout: 5, onnotice: () => {}, connection });
   const db = drizzlePostgres(prepared ? preparingClient(client) : client, { logger });
   return { kind: 'postgres', db: db as unknown as Db, close: () => client.end({ timeout: 5 }) };
-}
-
-/** Rows of a raw query; the two drivers shape results differently. */
-export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
-  return Array.isArray(result) ? result : result.rows;
 }
 
 /** The current transaction snapshot, as PostgreSQL prints it (`xmin:xmax:xip,...`). */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { queryRows } from '../db/connect.ts';
+import { queryRows } from '../db/query-rows.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import type { Row } from './types.ts';

@@ -1,7 +1,7 @@
 import { and, asc, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { compileSql, type CompiledSql } from '../db/compiled-sql.ts';
-import { queryRows } from '../db/connect.ts';
+import { queryRows } from '../db/query-rows.ts';
 import { syncRowHistory, syncTombstones } from '../db/system-tables.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';

@@ -1,7 +1,7 @@
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { compileSql, type CompiledSql } from '../db/compiled-sql.ts';
-import { queryRows } from '../db/connect.ts';
+import { queryRows } from '../db/query-rows.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { Row } from './types.ts';
 

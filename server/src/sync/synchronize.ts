@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { SyncLimits } from '../config.ts';
-import { queryRows } from '../db/connect.ts';
+import { queryRows } from '../db/query-rows.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
