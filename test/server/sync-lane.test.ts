@@ -2,18 +2,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getOperationAST, parse, print, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DownloadDocument, DownloadPageDocument } from '../../client-sdk/src/generated/graphql.ts';
+import { DownloadDocument, DownloadPageDocument, SynchronizeDocument } from '../../client-sdk/src/generated/graphql.ts';
 import { buildSchema } from '../../server/src/graphql/schema.ts';
-import { createSyncLane, type SyncLane } from '../../server/src/graphql/sync-lane.ts';
+import { createSyncLane, LaneHandOver, type SyncLane } from '../../server/src/graphql/sync-lane.ts';
 import { createWorkOrder, customers, photoValues } from '../support/demo.ts';
 import { change, sync, uuid } from '../support/graphql.ts';
 import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server.ts';
 
 /**
- * The sync lane answers the SDK's download queries exactly as graphql-js does: every request
- * here is run by the lane and by the regular path (the fetch handler, which never uses the lane),
- * and the two answers must be the same text. What the lane does not handle must be left to the
- * regular path.
+ * The sync lane answers the SDK's sync operations exactly as graphql-js does: every request here
+ * is run by the lane and by the regular path (the fetch handler, which never uses the lane), and
+ * the two answers must be the same text (an upload: the regular path replays the same syncId).
+ * What the lane does not handle before running must be left to the regular path; what it ran
+ * and cannot answer itself is handed over to graphql-js, never run twice.
  */
 
 let server: TestServer;
@@ -53,14 +54,30 @@ async function regular(query: string, variables: Record<string, unknown>, user =
 }
 
 /** Teaches the lane a document (as the regular path does once it validated it), then runs it there. */
-async function viaLane(query: string, variables: Record<string, unknown>, user = 'alice'): Promise<string | null> {
+async function runLane(query: string, variables: Record<string, unknown>, user = 'alice') {
   const document = parse(query);
   expect(validate(schema(), document)).toEqual([]);
   lane.learn(query, undefined, document, getOperationAST(document)!);
   const viewer = { id: user, roles: user === 'admin' ? ['admin'] : ['fieldworker'] };
   const known = lane.find(query, undefined);
-  const result = known && (await known.run(variables, { viewer, services: server.server.services, baseUrl: TEST_ORIGIN }));
+  return known ? known.run(variables, { viewer, services: server.server.services, baseUrl: TEST_ORIGIN }) : null;
+}
+
+/** The lane's own answer; null when it left the request to the regular path. */
+async function viaLane(query: string, variables: Record<string, unknown>, user = 'alice'): Promise<string | null> {
+  const result = await runLane(query, variables, user);
+  expect(result).not.toBeInstanceOf(LaneHandOver);
   return result ? blank(JSON.stringify(result)) : null;
+}
+
+/** A POST through the node:http listener, which runs what the lane knows there. */
+async function viaListener(query: string, variables: Record<string, unknown>, user = 'alice'): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer dev:${user}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: blank(await response.text()).replaceAll(origin, TEST_ORIGIN) };
 }
 
 const downloadQuery = print(DownloadDocument);
@@ -167,9 +184,94 @@ describe('what the lane leaves to the regular path', () => {
     expect(fresh.find(downloadQuery, 'Other')).toBeUndefined();
   });
 
-  it('an error of the sync core (a malformed cursor)', async () => {
-    expect(await viaLane(print(DownloadPageDocument), { cursor: 'nope' })).toBeNull();
+  it('an error of the sync core (a malformed cursor) is handed over, and answered as graphql-js answers it', async () => {
+    const query = print(DownloadPageDocument);
+    expect(await runLane(query, { cursor: 'nope' })).toBeInstanceOf(LaneHandOver);
+    const expected = await regular(query, { cursor: 'nope' });
+    expect(expected).toContain('"errors"');
+    expect((await viaListener(query, { cursor: 'nope' })).body).toBe(expected);
   });
+});
+
+describe('uploads (the synchronize mutation)', () => {
+  const synchronizeQuery = print(SynchronizeDocument);
+  const changeSet = (syncId: string, changes: Record<string, unknown>[]) => ({ input: { clientId: 'lane-upload', syncId, checkpoint: null, changes }, selection: null });
+  /**
+   * The lane's answer and the regular path's replay of the same upload differ in `replayed` only,
+   * and in the key order of a failure's `content`: a replay reads it back from a jsonb column.
+   */
+  const replayedAsFirst = (body: string) => body.replace('"replayed":true', '"replayed":false');
+  const sortedKeys = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]))
+      : value;
+  const contentSorted = (body: string) => {
+    const answer = JSON.parse(body) as { data: { synchronize: { failures: { content: unknown }[] } } };
+    for (const failure of answer.data.synchronize.failures) failure.content = sortedKeys(failure.content);
+    return JSON.stringify(answer);
+  };
+
+  it('applies an upload once and answers it as graphql-js answers its replay', async () => {
+    const created = createWorkOrder('alice', { title: 'Through the lane' });
+    const invalid = createWorkOrder('alice', { hoursSpent: -1 });
+    const syncId = uuid();
+    const variables = changeSet(syncId, [
+      created.change,
+      invalid.change,
+      change('WorkOrder', { id: work.id, op: 'UPDATE', baseVersion: 1, values: { hoursSpent: 3.5, status: 'IN_PROGRESS' }, base: { hoursSpent: 0 } }),
+      change('Customer', { id: customers.harbor, op: 'UPDATE', baseVersion: 1, values: { name: 'Denied' }, base: { name: 'x' } }),
+    ]);
+    const fast = await viaLane(synchronizeQuery, variables);
+    expect(fast).not.toBeNull();
+    const answer = JSON.parse(fast!) as { data: { synchronize: { outcomes: { status: string }[]; failures: unknown[]; replayed: boolean } } };
+    expect(answer.data.synchronize.outcomes.map((o) => o.status)).toEqual(['APPLIED', 'FAILED', 'APPLIED', 'FAILED']);
+    expect(answer.data.synchronize.failures).toHaveLength(2);
+    expect(answer.data.synchronize.replayed).toBe(false);
+    const replay = await regular(synchronizeQuery, variables);
+    expect(replay).toContain('"replayed":true');
+    expect(contentSorted(fast!)).toBe(contentSorted(replayedAsFirst(replay)));
+  });
+
+  it('through the listener: an upload is run by the lane, a refused one by graphql-js, both as graphql-js answers them', async () => {
+    const created = createWorkOrder('alice');
+    const variables = changeSet(uuid(), [created.change]);
+    const first = await viaListener(synchronizeQuery, variables);
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('"status":"APPLIED"');
+    expect(first.body).toBe(replayedAsFirst(await regular(synchronizeQuery, variables)));
+    // Another user's syncId: the core refuses it (FORBIDDEN), the lane hands the error over.
+    expect(await runLane(synchronizeQuery, variables, 'bob')).toBeInstanceOf(LaneHandOver);
+    const refused = await viaListener(synchronizeQuery, variables, 'bob');
+    expect(refused.body).toContain('FORBIDDEN');
+    expect(refused.body).toBe(await regular(synchronizeQuery, variables, 'bob'));
+  });
+
+  it('never runs an upload sent by GET', async () => {
+    const created = createWorkOrder('alice');
+    const variables = changeSet(uuid(), [created.change]);
+    await viaListener(synchronizeQuery, changeSet(uuid(), []));
+    expect(lane.find(synchronizeQuery, undefined)?.kind).toBe('mutation');
+    const params = new URLSearchParams({ query: synchronizeQuery, variables: JSON.stringify(variables) });
+    const response = await fetch(`${origin}/graphql?${params}`, { headers: { authorization: 'Bearer dev:alice' } });
+    expect(response.status).toBe(405);
+    const after = await sync(server, 'alice', { selection: [{ entity: 'WorkOrder', id: created.id }] });
+    expect(after.upserted).toEqual([]);
+  });
+
+  const refused: [string, Record<string, unknown>[]][] = [
+    ['a change naming two entities', [{ WorkOrder: { id: uuid(), op: 'CREATE', values: { title: 'x' } }, Customer: { id: uuid(), op: 'CREATE', values: { name: 'x' } } }]],
+    ['a change naming none', [{}]],
+    ['a change whose one entity is null', [{ WorkOrder: null }]],
+    ['a change with an attribute its entity does not have', [{ WorkOrder: { id: uuid(), op: 'CREATE', values: { title: 'x', colour: 'red' } } }]],
+    ['a change with an operation that is not one', [{ WorkOrder: { id: uuid(), op: 'UPSERT', values: { title: 'x' } } }]],
+  ];
+  for (const [name, changes] of refused) {
+    it(`leaves ${name} to graphql-js, which refuses it`, async () => {
+      const variables = changeSet(uuid(), changes);
+      expect(await viaLane(synchronizeQuery, variables)).toBeNull();
+      expect(await regular(synchronizeQuery, variables)).toContain('"errors"');
+    });
+  }
 });
 
 describe('the node:http listener with the lane', () => {

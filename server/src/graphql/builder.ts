@@ -1,6 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import type { ServerServices } from '../services.ts';
 import type { Viewer } from '../registry/viewer.ts';
+import type { SyncResultData } from '../sync/types.ts';
 
 /** What every resolver receives: the authenticated viewer and the server's services. */
 export interface GraphQLContext {
@@ -8,6 +9,11 @@ export interface GraphQLContext {
   services: ServerServices;
   /** The origin file URLs are made absolute with. */
   baseUrl: string;
+  /**
+   * The outcome of the sync operation the sync lane ran for this request and handed over for
+   * graphql-js to complete (`sync-lane.ts`): its resolver answers this instead of running again.
+   */
+  laneOutcome?: () => Promise<SyncResultData>;
 }
 
 /** Pothos schema types of this server. */

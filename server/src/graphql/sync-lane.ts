@@ -1,48 +1,49 @@
 import {
-  isInputObjectType,
   isLeafType,
-  isListType,
   isNonNullType,
   isObjectType,
   Kind,
-  typeFromAST,
   type DocumentNode,
   type ExecutionResult,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLInputType,
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  type VariableDefinitionNode,
 } from 'graphql';
 import type { Registry } from '../registry/registry.ts';
 import type { SyncResultData } from '../sync/types.ts';
 import type { GraphQLContext } from './builder.ts';
 import { fieldReaders, type FieldReader } from './entity-fields.ts';
 import { collect, compilePlan, completer, serializeRows, type Plan, type PlanScope } from './object-lists.ts';
-import { fileUrlReaders, keyReaders, syncQueries, type SyncQueryName } from './sync-types.ts';
+import { failureReaders, fileUrlReaders, keyReaders, outcomeReaders, syncOperations, type SyncOperationName } from './sync-types.ts';
+import { compileArguments, CoercionRefused, type ArgumentCoercion } from './variable-coercion.ts';
 
 /**
- * The sync lane: the SDK's `download` and `downloadPage` queries (every idle and selective sync,
- * every further download page) run from their document straight to their result, without
- * graphql-js' execution. For a one-object selective sync, graphql-js and the envelop hooks around
- * it (variable coercion, the execution context, completing the `SyncResult` field by field, the
- * result hooks) cost the server about as much CPU as the sync itself.
+ * The sync lane: the SDK's sync operations (the `synchronize` mutation of every upload, the
+ * `download` query of every idle and selective sync, `downloadPage` for every further page) run
+ * from their document straight to their result, without graphql-js' execution. For a one-object
+ * selective sync, graphql-js and the envelop hooks around it (variable coercion, the execution
+ * context, completing the `SyncResult` field by field, the result hooks) cost the server about as
+ * much CPU as the sync itself; for an upload of 10 000 changes, coercing its variables alone was
+ * the largest single cost.
  *
  * A document enters the lane only after the regular path has parsed and validated it (the same
- * rules), and only when the lane understands all of it: one root field, `download` or
- * `downloadPage`, whose arguments are variables; a selection of `SyncResult`'s fields, through
- * fragments or not, without directives. Its variables are coerced as graphql-js coerces them and
+ * rules), and only when the lane understands all of it: one root field, one of those three, whose
+ * arguments are variables; a selection of `SyncResult`'s fields, through fragments or not, without
+ * directives. Its variables are coerced as graphql-js coerces them (`variable-coercion.ts`) and
  * its result is what graphql-js would make of the same data: the same keys in the same order,
- * values serialized by the same scalars. Anything the lane does not handle exactly (a variable
- * graphql-js would refuse, an error thrown, a calculated attribute answering a promise, a list
- * the lane has no plan for) makes it give up, and the request runs on the regular path, which
- * answers it as always. Both queries write nothing, so running one again changes nothing.
+ * values serialized by the same scalars.
+ *
+ * Before the operation runs, anything the lane does not handle exactly (a variable graphql-js
+ * would refuse) makes it give up, and the regular path runs the request as always. Once it has
+ * run, the lane never runs it again: when it cannot serialize the result exactly (an error
+ * thrown, a calculated attribute answering a promise), it hands the outcome over, and the regular
+ * path completes it with graphql-js, its resolver answering that outcome (`laneOutcome`).
  */
 
-/** The lane gave up on a request: the regular path runs it. */
+/** The lane cannot serialize a result exactly: graphql-js completes it. */
 class GiveUp extends Error {}
 
 const giveUp = (): never => {
@@ -52,20 +53,32 @@ const giveUp = (): never => {
 /** Scalar fields of records read no clock. */
 const noClock = (): Date => giveUp();
 
-/** What a compiled query runs, with which arguments, and how its result is serialized. */
-interface LaneOperation {
-  field: SyncQueryName;
+/** What a compiled operation runs, with which arguments, and how its result is serialized. */
+interface CompiledOperation {
+  kind: LaneOperation['kind'];
+  field: SyncOperationName;
   responseKey: string;
-  variables: readonly VariableDefinitionNode[];
-  /** Argument name → the variable it is given. */
-  args: ReadonlyMap<string, string>;
+  coerce: ArgumentCoercion;
   serialize(result: SyncResultData, context: GraphQLContext): unknown;
 }
 
-/** A query the lane compiled. */
-export interface LaneQuery {
-  /** Its result; null when the lane gave up (the regular path must run it). */
-  run(variables: Record<string, unknown> | null | undefined, context: GraphQLContext): Promise<ExecutionResult | null>;
+/** An operation the lane ran but could not serialize: graphql-js completes its outcome. */
+export class LaneHandOver {
+  constructor(
+    /** The operation's outcome, as its resolver answers it: the result, or the error it failed with. */
+    readonly outcome: () => Promise<SyncResultData>,
+  ) {}
+}
+
+/** An operation the lane compiled. */
+export interface LaneOperation {
+  /** A mutation may only be run for a POST (yoga refuses it by GET). */
+  kind: 'query' | 'mutation';
+  /**
+   * Its result; a hand-over when it ran and graphql-js must complete it; null when the lane gave
+   * up before running it (the regular path must run it).
+   */
+  run(variables: Record<string, unknown> | null | undefined, context: GraphQLContext): Promise<ExecutionResult | LaneHandOver | null>;
 }
 
 /** The documents the lane keeps compiled: at most this many, so that clients cannot grow it without bound. */
@@ -73,54 +86,69 @@ const MAX_DOCUMENTS = 64;
 
 export interface SyncLane {
   /** The compiled query of this document and operation name, when the lane has one. */
-  find(query: string, operationName: string | null | undefined): LaneQuery | undefined;
+  find(query: string, operationName: string | null | undefined): LaneOperation | undefined;
   /** Told of a query the regular path parsed and validated: compiles it for the lane, if it can. */
   learn(query: string, operationName: string | null | undefined, document: DocumentNode, operation: OperationDefinitionNode): void;
 }
 
 export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncLane {
   /** Compiled queries by document, then by operation name ('' for none). */
-  const known = new Map<string, Map<string, LaneQuery>>();
+  const known = new Map<string, Map<string, LaneOperation>>();
   let count = 0;
   const entityReaders = new Map(registry.list.map((model) => [model.name, fieldReaders(model)]));
   const isCalculated = (entity: string) => (name: string) => !!registry.get(entity)?.definition.calculated?.[name];
 
-  function laneQuery(operation: LaneOperation): LaneQuery {
+  function laneOperation(operation: CompiledOperation): LaneOperation {
     return {
+      kind: operation.kind,
       async run(variables, context) {
+        let args: Record<string, unknown>;
         try {
-          const args = argumentsOf(schema, operation, variables ?? {});
-          const result = await syncQueries[operation.field](args as never, context);
+          args = operation.coerce(variables ?? {});
+        } catch (error) {
+          if (error instanceof CoercionRefused) return null;
+          throw error;
+        }
+        let result: SyncResultData;
+        try {
+          result = await syncOperations[operation.field](args as never, context);
+        } catch (error) {
+          return new LaneHandOver(() => Promise.reject(error));
+        }
+        try {
           return { data: { [operation.responseKey]: operation.serialize(result, context) } };
         } catch {
-          return null;
+          return new LaneHandOver(() => Promise.resolve(result));
         }
       },
     };
   }
 
-  function compile(document: DocumentNode, operation: OperationDefinitionNode): LaneOperation | null {
-    if (operation.operation !== 'query' || operation.directives?.length) return null;
+  function compile(document: DocumentNode, operation: OperationDefinitionNode): CompiledOperation | null {
+    if (operation.directives?.length) return null;
     const [root, ...rest] = operation.selectionSet.selections;
     if (!root || rest.length > 0 || root.kind !== Kind.FIELD || root.directives?.length) return null;
     const field = root.name.value;
-    if (field !== 'download' && field !== 'downloadPage') return null;
+    const rootType = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'query' ? schema.getQueryType() : null;
+    const operations: Record<string, readonly SyncOperationName[]> = { mutation: ['synchronize'], query: ['download', 'downloadPage'] };
+    if (!rootType || !operations[operation.operation]!.includes(field as SyncOperationName)) return null;
     if (operation.variableDefinitions?.some((definition) => definition.defaultValue || definition.directives?.length)) return null;
     const args = new Map<string, string>();
     for (const argument of root.arguments ?? []) {
       if (argument.value.kind !== Kind.VARIABLE) return null;
       args.set(argument.name.value, argument.value.name.value);
     }
+    const coerce = compileArguments(schema, operation.variableDefinitions ?? [], rootType.getFields()[field]!, args);
     const fragments: Record<string, FragmentDefinitionNode> = {};
     for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
     const scope: PlanScope = { schema, fragments, variableValues: {} };
-    if (hasDirectives(root.selectionSet, fragments)) return null;
+    if (!coerce || hasDirectives(root.selectionSet, fragments)) return null;
     const serialize = compileSyncResult(scope, [root]);
-    return serialize && { field, responseKey: root.alias?.value ?? field, variables: operation.variableDefinitions ?? [], args, serialize };
+    return serialize && { kind: operation.operation as CompiledOperation['kind'], field: field as SyncOperationName, responseKey: root.alias?.value ?? field, coerce, serialize };
   }
 
   /** The serializer of a `SyncResult` selection; null when some part of it has no plan. */
-  function compileSyncResult(scope: PlanScope, nodes: readonly FieldNode[]): LaneOperation['serialize'] | null {
+  function compileSyncResult(scope: PlanScope, nodes: readonly FieldNode[]): CompiledOperation['serialize'] | null {
     const type = schema.getType('SyncResult') as GraphQLObjectType;
     const fields = new Map<string, FieldNode[]>();
     const visited = new Set<string>();
@@ -186,10 +214,14 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
           return done(serializeRows(files.length, () => plan, (i) => files[i] as unknown as Record<string, unknown>));
         };
       }
-      case 'failures':
-      case 'outcomes':
-        // Neither query uploads anything: both lists are always empty.
-        return (result) => (result[name].length === 0 ? [] : giveUp());
+      case 'failures': {
+        const plan = planOf('SynchronizationFailure', asFieldReaders(failureReaders));
+        return plan && (({ failures }) => done(serializeRows(failures.length, () => plan, (i) => failures[i] as unknown as Record<string, unknown>)));
+      }
+      case 'outcomes': {
+        const plan = planOf('ChangeOutcome', asFieldReaders(outcomeReaders));
+        return plan && (({ outcomes }) => done(serializeRows(outcomes.length, () => plan, (i) => outcomes[i] as unknown as Record<string, unknown>)));
+      }
       default:
         return null;
     }
@@ -201,15 +233,15 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
       const name = operationName ?? '';
       if (count >= MAX_DOCUMENTS || known.get(query)?.has(name)) return;
       // Documents the lane cannot run are not kept: most are told apart by their root field.
-      let compiled: LaneOperation | null;
+      let compiled: CompiledOperation | null;
       try {
         compiled = compile(document, operation);
       } catch {
         compiled = null;
       }
       if (!compiled) return;
-      const byName = known.get(query) ?? new Map<string, LaneQuery>();
-      byName.set(name, laneQuery(compiled));
+      const byName = known.get(query) ?? new Map<string, LaneOperation>();
+      byName.set(name, laneOperation(compiled));
       known.set(query, byName);
       count++;
     },
@@ -232,68 +264,4 @@ function hasDirectives(set: SelectionSetNode | undefined, fragments: Record<stri
     }
     return hasDirectives(selection.selectionSet, fragments, seen);
   });
-}
-
-/**
- * The root field's arguments as graphql-js would give them to its resolver: each variable coerced
- * to its declared type, a variable not sent left out. Gives up wherever graphql-js would report
- * an error (or apply a default, which the lane does not compile).
- */
-function argumentsOf(schema: GraphQLSchema, operation: LaneOperation, raw: Record<string, unknown>): Record<string, unknown> {
-  const coerced: Record<string, unknown> = {};
-  for (const definition of operation.variables) {
-    const name = definition.variable.name.value;
-    const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
-    if (!type) giveUp();
-    if (!Object.hasOwn(raw, name)) {
-      if (isNonNullType(type)) giveUp();
-      continue;
-    }
-    coerced[name] = coerceInput(raw[name], type!);
-  }
-  const field = schema.getQueryType()!.getFields()[operation.field]!;
-  const args: Record<string, unknown> = {};
-  for (const argument of field.args) {
-    const variable = operation.args.get(argument.name);
-    if (variable === undefined || !Object.hasOwn(coerced, variable)) {
-      if (argument.defaultValue !== undefined || isNonNullType(argument.type)) giveUp();
-      continue;
-    }
-    if (coerced[variable] === null && isNonNullType(argument.type)) giveUp();
-    args[argument.name] = coerced[variable];
-  }
-  return args;
-}
-
-/** graphql-js' `coerceInputValue` for values it accepts; gives up on any it would refuse. */
-function coerceInput(value: unknown, type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return value === null || value === undefined ? giveUp() : coerceInput(value, type.ofType);
-  if (value === null) return null;
-  if (isListType(type)) {
-    const item = type.ofType;
-    return Array.isArray(value) ? value.map((element) => coerceInput(element, item)) : [coerceInput(value, item)];
-  }
-  if (isInputObjectType(type)) {
-    if (typeof value !== 'object' || Array.isArray(value) || type.isOneOf) return giveUp();
-    const fields = type.getFields();
-    const input = value as Record<string, unknown>;
-    for (const key of Object.keys(input)) if (!fields[key]) giveUp();
-    const coerced: Record<string, unknown> = {};
-    for (const field of Object.values(fields)) {
-      const fieldValue = input[field.name];
-      if (fieldValue === undefined) {
-        if (field.defaultValue !== undefined || isNonNullType(field.type)) giveUp();
-        continue;
-      }
-      coerced[field.name] = coerceInput(fieldValue, field.type);
-    }
-    return coerced;
-  }
-  let parsed: unknown;
-  try {
-    parsed = type.parseValue(value);
-  } catch {
-    return giveUp();
-  }
-  return parsed === undefined ? giveUp() : parsed;
 }

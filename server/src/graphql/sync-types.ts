@@ -24,7 +24,23 @@ const outcomeFields = {
   version: (o: ChangeOutcome) => o.version,
   failureId: (o: ChangeOutcome) => o.failureId,
 };
-const outcomeReaders: RecordReaders<ChangeOutcome> = new Map(Object.entries(outcomeFields));
+export const outcomeReaders: RecordReaders<ChangeOutcome> = new Map(Object.entries(outcomeFields));
+
+/** How `SynchronizationFailure`'s fields are read, by their resolvers and by the sync lane alike. */
+const failureFields = {
+  id: (f: FailureRecord) => f.id,
+  entity: (f: FailureRecord) => f.entity,
+  objectId: (f: FailureRecord) => f.objectId,
+  reason: (f: FailureRecord) => f.reason,
+  message: (f: FailureRecord) => f.message,
+  content: (f: FailureRecord) => f.content,
+  syncId: (f: FailureRecord) => f.syncId,
+  clientId: (f: FailureRecord) => f.clientId,
+  viewerId: (f: FailureRecord) => f.viewerId,
+  createdAt: (f: FailureRecord) => f.createdAt,
+  resolvedAt: (f: FailureRecord) => f.resolvedAt,
+};
+export const failureReaders: RecordReaders<FailureRecord> = new Map(Object.entries(failureFields));
 
 /** How `FileUrl`'s fields are read, by their resolvers and by the sync lane alike; `url` is made absolute with the request's base URL. */
 const fileUrlFields = {
@@ -67,18 +83,27 @@ interface DownloadArgs {
   selection?: readonly { entity: unknown; id: string | number }[] | null;
 }
 
+/** The arguments of the `synchronize` mutation, as graphql-js coerces them. */
+interface SynchronizeArgs {
+  input: DownloadArgs['input'] & { changes: readonly Record<string, unknown>[] };
+  selection?: DownloadArgs['selection'];
+}
+
 /**
- * The resolvers of the queries every sync makes, shared by the schema and the sync lane
- * (`sync-lane.ts`), which runs them without graphql-js.
+ * The resolvers of the operations every sync makes, shared by the schema and the sync lane
+ * (`sync-lane.ts`), which runs them without graphql-js. In the schema each answers the lane's
+ * outcome instead when the lane ran it already (`GraphQLContext.laneOutcome`).
  */
-export const syncQueries = {
+export const syncOperations = {
+  synchronize: ({ input, selection }: SynchronizeArgs, { viewer, services }: GraphQLContext) =>
+    synchronize(services, viewer, { ...toSyncInput(input, selection), changes: input.changes.map(toChangeInput) }),
   download: ({ input, selection }: DownloadArgs, { viewer, services }: GraphQLContext) =>
     synchronize(services, viewer, { ...toSyncInput(input, selection), changes: [] }),
   downloadPage: ({ cursor }: { cursor: string }, { viewer, services }: GraphQLContext) => synchronizePage(services, viewer, cursor),
 };
 
-/** The queries the sync lane can run. */
-export type SyncQueryName = keyof typeof syncQueries;
+/** The operations the sync lane can run. */
+export type SyncOperationName = keyof typeof syncOperations;
 
 export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityRefs): void {
   const { syncEntity, syncObject, lists } = refs;
@@ -125,17 +150,17 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
   const failure = builder.objectRef<FailureRecord>('SynchronizationFailure').implement({
     description: 'A change that could not be applied, with what was sent (R13).',
     fields: (t) => ({
-      id: t.exposeID('id'),
-      entity: t.field({ type: syncEntity, resolve: (f) => f.entity as never }),
-      objectId: t.exposeID('objectId'),
-      reason: t.field({ type: failureReason, resolve: (f) => f.reason as never }),
-      message: t.exposeString('message'),
-      content: t.field({ type: 'JSON', description: 'What was sent: { op, baseVersion, values, base }.', resolve: (f) => f.content }),
-      syncId: t.exposeID('syncId'),
-      clientId: t.exposeID('clientId'),
-      viewerId: t.exposeID('viewerId'),
-      createdAt: t.field({ type: 'DateTime', resolve: (f) => f.createdAt }),
-      resolvedAt: t.field({ type: 'DateTime', nullable: true, resolve: (f) => f.resolvedAt }),
+      id: t.id({ resolve: failureFields.id }),
+      entity: t.field({ type: syncEntity, resolve: (f) => failureFields.entity(f) as never }),
+      objectId: t.id({ resolve: failureFields.objectId }),
+      reason: t.field({ type: failureReason, resolve: (f) => failureFields.reason(f) as never }),
+      message: t.string({ resolve: failureFields.message }),
+      content: t.field({ type: 'JSON', description: 'What was sent: { op, baseVersion, values, base }.', resolve: failureFields.content }),
+      syncId: t.id({ resolve: failureFields.syncId }),
+      clientId: t.id({ resolve: failureFields.clientId }),
+      viewerId: t.id({ resolve: failureFields.viewerId }),
+      createdAt: t.field({ type: 'DateTime', resolve: failureFields.createdAt }),
+      resolvedAt: t.field({ type: 'DateTime', nullable: true, resolve: failureFields.resolvedAt }),
     }),
   });
   const changeStatus = builder.enumType('ChangeStatus', {
@@ -185,11 +210,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       type: syncResult,
       description: 'Uploads a change set and downloads what the device must know (full sync, or selective when selection is given).',
       args: { input: t.arg({ type: changeSet, required: true }), selection: t.arg({ type: [objectRef], required: false }) },
-      resolve: (_, { input, selection }, { viewer, services }) =>
-        synchronize(services, viewer, {
-          ...toSyncInput(input, selection),
-          changes: (input.changes as Record<string, unknown>[]).map(toChangeInput),
-        }),
+      resolve: (_, args, context) => context.laneOutcome?.() ?? syncOperations.synchronize(args as SynchronizeArgs, context),
     }),
   );
 
@@ -199,7 +220,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       description:
         '`synchronize` with nothing to upload, as a query, so that it can be sent by GET: an idle sync, or a selective one of objects without pending changes. It writes nothing.',
       args: { input: t.arg({ type: downloadRequest, required: true }), selection: t.arg({ type: [objectRef], required: false }) },
-      resolve: (_, args, context) => syncQueries.download(args, context),
+      resolve: (_, args, context) => context.laneOutcome?.() ?? syncOperations.download(args, context),
     }),
   );
 
@@ -208,7 +229,7 @@ export function addSyncTypes(builder: Builder, registry: Registry, refs: EntityR
       type: syncResult,
       description: "The next page of a full sync's download (R17): pass the previous page's nextPage.",
       args: { cursor: t.arg.string({ required: true }) },
-      resolve: (_, args, context) => syncQueries.downloadPage(args, context),
+      resolve: (_, args, context) => context.laneOutcome?.() ?? syncOperations.downloadPage(args, context),
     }),
   );
 

@@ -85,7 +85,12 @@ export function createApp({ services, config, log = (m, e) => console.error(`[se
   const queryLimits: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(limitRule) };
   const maskError = createMaskError(log);
   const schema = buildSchema(services.registry);
-  const contextOf = ({ viewer, origin }: ServerContext): GraphQLContext => ({ viewer, services, baseUrl: config.publicUrl ?? origin });
+  const contextOf = ({ viewer, origin, laneOutcome }: ServerContext): GraphQLContext => ({
+    viewer,
+    services,
+    baseUrl: config.publicUrl ?? origin,
+    ...(laneOutcome ? { laneOutcome } : {}),
+  });
   const yoga: Yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',

@@ -1,7 +1,8 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/builder.ts';
-import type { SyncLane } from '../graphql/sync-lane.ts';
+import { LaneHandOver, type SyncLane } from '../graphql/sync-lane.ts';
+import type { SyncResultData } from '../sync/types.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { perHeaderValue } from './per-header-value.ts';
 
@@ -19,6 +20,8 @@ export interface ServerContext {
   viewer: Viewer;
   /** The origin the request was addressed to (file URLs are made absolute with it). */
   origin: string;
+  /** The outcome of the sync operation the sync lane ran and handed over (`GraphQLContext.laneOutcome`). */
+  laneOutcome?: () => Promise<SyncResultData>;
 }
 
 /** The yoga instance the app serves, typed with its contexts. */
@@ -168,7 +171,7 @@ export interface LaneOptions {
 /**
  * Runs the operation and formats its result as yoga would; null, without running anything, when
  * the document does not parse, validate or name an operation to run, or names a mutation in a
- * GET (yoga then answers: 405 for the latter). A query the sync lane knows runs there first.
+ * GET (yoga then answers: 405 for the latter). An operation the sync lane knows runs there first.
  */
 export async function executeGraphQLPost(
   yoga: Yoga,
@@ -180,11 +183,15 @@ export async function executeGraphQLPost(
   lane?: LaneOptions,
 ): Promise<PlainResponse | null> {
   const known = lane?.lane.find(params.query, params.operationName);
-  const laneResult = known && (await known.run(params.variables, lane!.contextOf(context)));
-  if (laneResult) return respond(laneResult, mediaType);
+  const usable = known && (known.kind === 'query' || method === 'POST');
+  const laneResult = usable && (await known.run(params.variables, lane!.contextOf(context)));
+  if (laneResult && !(laneResult instanceof LaneHandOver)) return respond(laneResult, mediaType);
+  // A hand-over: the lane ran the operation; graphql-js completes its outcome without running it
+  // again (the document parsed and validated when the lane learnt it, so it does again here).
+  const laneOutcome = laneResult ? laneResult.outcome : undefined;
   // `request` as far as yoga's own parse hook reads it (the method), so that a parse error is
   // decorated (and cached by the parser cache) exactly as when yoga parses it.
-  const initial = { ...context, params, request: { method } };
+  const initial = { ...context, ...(laneOutcome ? { laneOutcome } : {}), params, request: { method } };
   const enveloped = yoga.getEnveloped(initial as unknown as Parameters<Yoga['getEnveloped']>[0]);
   let document;
   try {
