@@ -124,6 +124,8 @@ export function completer(type: GraphQLObjectType, name: string, read: FieldRead
   return (row, now) => {
     const value = read(row, now);
     if (value instanceof Error) throw value;
+    // A calculated attribute's promise, as it is: `serializeRows` then leaves the list to graphql-js.
+    if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') return value;
     if (value == null) {
       if (nonNull) throw new Error(`Cannot return null for non-nullable field ${type.name}.${name}.`);
       return null;
