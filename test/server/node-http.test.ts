@@ -1,12 +1,11 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadDocument, SynchronizeDocument } from '../../client-sdk/src/generated/graphql.ts';
 import { parseSearchParams } from '../../server/src/http/graphql-post.ts';
 import { createWorkOrder, customers, photoValues } from '../support/demo.ts';
 import { change, sync, synchronizeDocument, uuid } from '../support/graphql.ts';
-import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server.ts';
+import { listenNode, startTestServer, TEST_ORIGIN, type NodeListener, type TestServer } from '../support/server.ts';
 
 /**
  * The app as `npm start` serves it: the `node:http` listener, whose GraphQL GETs and POSTs skip the fetch
@@ -17,17 +16,15 @@ import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server
 
 const LIMIT = 20_000;
 let server: TestServer;
-let http: Server;
+let listener: NodeListener;
 let origin: string;
 beforeAll(async () => {
   server = await startTestServer({ limits: { maxBodyBytes: LIMIT } });
-  http = createServer(server.server.app.handleNode);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  listener = await listenNode(server);
+  origin = listener.origin;
 });
 afterAll(async () => {
-  http.closeAllConnections();
-  await new Promise((resolve) => http.close(resolve));
+  await listener.close();
   await server.close();
 });
 

@@ -1,35 +1,12 @@
-import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config.ts';
 import { demoEntities } from '../../server/src/demo/entities.ts';
-import { defineEntity } from '../../server/src/registry/define-entity.ts';
 import { createRegistry } from '../../server/src/registry/registry.ts';
-import { syncColumns } from '../../server/src/registry/system-columns.ts';
 import { change, graphql, sync, uuid } from '../support/graphql.ts';
+import { gaugeDdl, gaugeEntity } from '../support/gauge-entity.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** Hostile input and production hardening: query limits, batches, masked errors. */
-
-// An entity whose calculated attribute fails, to see what an unexpected error looks like outside.
-const gauges = pgTable('gauge', { ...syncColumns(), name: text('name').notNull(), reading: integer('reading') });
-const gaugeEntity = defineEntity({
-  name: 'Gauge',
-  table: gauges,
-  download: { mode: 'ALL' },
-  access: { create: true, writable: { fieldworker: 'all', admin: 'all' } },
-  calculated: {
-    health: {
-      type: 'String',
-      compute: (row) => {
-        if (row.reading === 13) throw new Error('secret internal detail at /srv/app/gauge.ts:42');
-        return 'ok';
-      },
-    },
-  },
-});
-const gaugeDdl = `create table "gauge" ("id" uuid primary key, "version" integer default 1 not null,
-  "created_at" timestamptz default now() not null, "changed_at" timestamptz default now() not null,
-  "changed_tx" xid8 default pg_current_xact_id() not null, "name" text not null, "reading" integer)`;
 
 let dev: TestServer;
 let gaugeServer: TestServer;

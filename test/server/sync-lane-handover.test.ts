@@ -1,13 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoEntities } from '../../server/src/demo/entities.ts';
-import { defineEntity } from '../../server/src/registry/define-entity.ts';
 import { createRegistry } from '../../server/src/registry/registry.ts';
-import { syncColumns } from '../../server/src/registry/system-columns.ts';
 import { change, uuid } from '../support/graphql.ts';
-import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server.ts';
+import { gaugeDdl, gaugeEntity, gauges } from '../support/gauge-entity.ts';
+import { listenNode, startTestServer, TEST_ORIGIN, type NodeListener, type TestServer } from '../support/server.ts';
 
 /**
  * An upload the sync lane ran but cannot serialize itself (a calculated attribute answers a
@@ -15,44 +11,18 @@ import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server
  * is applied once, not run again, and answered as graphql-js answers it.
  */
 
-const gauges = pgTable('gauge', { ...syncColumns(), name: text('name').notNull(), reading: integer('reading') });
-const gaugeEntity = defineEntity({
-  name: 'Gauge',
-  table: gauges,
-  download: { mode: 'ALL' },
-  access: { create: true, writable: { fieldworker: 'all', admin: 'all' } },
-  calculated: {
-    health: {
-      type: 'String',
-      compute: (row) => {
-        if (row.reading === 13) throw new Error('unlucky reading');
-        // Answered later: graphql-js awaits it, the lane's serializer does not.
-        if (row.reading === 21) return Promise.resolve('late');
-        return 'ok';
-      },
-    },
-  },
-});
-const gaugeDdl = `create table "gauge" ("id" uuid primary key, "version" integer default 1 not null,
-  "created_at" timestamptz default now() not null, "changed_at" timestamptz default now() not null,
-  "changed_tx" xid8 default pg_current_xact_id() not null, "name" text not null, "reading" integer)`;
-
 let server: TestServer;
-let http: Server;
-let origin: string;
+let listener: NodeListener;
 beforeAll(async () => {
   server = await startTestServer({
     registry: createRegistry([...demoEntities, gaugeEntity]),
     setupSql: [gaugeDdl],
     fragments: '... on Gauge { name reading health }',
   });
-  http = createServer(server.server.app.handleNode);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  listener = await listenNode(server);
 });
 afterAll(async () => {
-  http.closeAllConnections();
-  await new Promise((resolve) => http.close(resolve));
+  await listener.close();
   await server.close();
 });
 
@@ -63,7 +33,7 @@ const query = `mutation Upload($input: ChangeSet!, $selection: [ObjectRef!]) {
 /** A POST to the node:http listener (which runs what the lane knows) or to the fetch handler (never the lane). */
 async function post(via: 'listener' | 'fetch', variables: Record<string, unknown>): Promise<string> {
   const init = { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dev:alice' }, body: JSON.stringify({ query, variables }) };
-  const response = via === 'listener' ? await fetch(`${origin}/graphql`, init) : await server.fetch(`${TEST_ORIGIN}/graphql`, init);
+  const response = via === 'listener' ? await fetch(`${listener.origin}/graphql`, init) : await server.fetch(`${TEST_ORIGIN}/graphql`, init);
   return response.text();
 }
 

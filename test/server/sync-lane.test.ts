@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getOperationAST, parse, print, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadDocument, DownloadPageDocument, SynchronizeDocument } from '../../client-sdk/src/generated/graphql.ts';
@@ -7,7 +5,7 @@ import { buildSchema } from '../../server/src/graphql/schema.ts';
 import { createSyncLane, LaneHandOver, type SyncLane } from '../../server/src/graphql/sync-lane.ts';
 import { createWorkOrder, customers, photoValues } from '../support/demo.ts';
 import { change, sync, uuid } from '../support/graphql.ts';
-import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server.ts';
+import { listenNode, startTestServer, TEST_ORIGIN, type NodeListener, type TestServer } from '../support/server.ts';
 
 /**
  * The sync lane answers the SDK's sync operations exactly as graphql-js does: every request here
@@ -19,7 +17,7 @@ import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server
 
 let server: TestServer;
 let lane: SyncLane;
-let http: Server;
+let listener: NodeListener;
 let origin: string;
 const schema = () => buildSchema(server.server.services.registry);
 const work = { id: uuid(), photo: uuid() };
@@ -28,15 +26,13 @@ beforeAll(async () => {
   // Small pages, so that a complete download has further pages.
   server = await startTestServer({ limits: { downloadResetPageSize: 3 } });
   lane = createSyncLane(schema(), server.server.services.registry);
-  http = createServer(server.server.app.handleNode);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  listener = await listenNode(server);
+  origin = listener.origin;
   const wo = createWorkOrder('alice', {}, work.id);
   await sync(server, 'alice', { changes: [wo.change, change('Photo', { id: work.photo, op: 'CREATE', values: await photoValues(server, wo.id) })] });
 });
 afterAll(async () => {
-  http.closeAllConnections();
-  await new Promise((resolve) => http.close(resolve));
+  await listener.close();
   await server.close();
 });
 

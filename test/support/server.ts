@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getTableName, sql } from 'drizzle-orm';
 import { loadConfig, type ServerConfig, type SyncLimits } from '../../server/src/config.ts';
 import type { Database } from '../../server/src/db/connect.ts';
@@ -66,6 +68,26 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await server.close();
       await database.close();
+    },
+  };
+}
+
+/** A test server's node:http listener (the one that runs the sync lane), on a free local port. */
+export interface NodeListener {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** Serves the app's node:http handler on a free port of 127.0.0.1. */
+export async function listenNode(server: TestServer): Promise<NodeListener> {
+  const http = createServer(server.server.app.handleNode);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    async close() {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
     },
   };
 }
