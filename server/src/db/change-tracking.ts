@@ -23,7 +23,7 @@ end $$`);
 const HISTORY_FUNCTION = sql.raw(`
 create or replace function sync_record_history() returns trigger language plpgsql as $$
 begin
-  insert into sync_row_history (entity, object_id, old) select tg_argv[0], o.id, to_jsonb(o) from sync_old o;
+  insert into sync_row_history (entity, object_id, old) select tg_argv[0], o.id, to_json(o) from sync_old o;
   if tg_op = 'DELETE' then
     insert into sync_tombstones (entity, object_id, deleted_at, tx)
       select tg_argv[0], o.id, now(), pg_current_xact_id() from sync_old o

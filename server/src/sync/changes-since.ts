@@ -202,7 +202,7 @@ async function statesAtCheckpoint(db: Db, model: EntityModel, viewer: Viewer, sn
           and ${writtenSince(sql`h.tx`, snapshot)}
         order by h.object_id, h.seq
       ) first_change
-      cross join lateral jsonb_populate_record(null::${image}, first_change.old) as ${image}
+      cross join lateral json_populate_record(null::${image}, first_change.old) as ${image}
       where not ${writtenSince(sql`${image}.changed_tx`, snapshot)}`,
   );
 }

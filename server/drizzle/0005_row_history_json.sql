@@ -1,0 +1,1 @@
+ALTER TABLE "sync_row_history" ALTER COLUMN "old" SET DATA TYPE json;
