@@ -152,7 +152,7 @@ describe('R14 incremental full sync', () => {
     for (let i = 0; i < 3; i++) await sync(server, 'carol', { changes: [createWorkOrder('carol').change] });
     const snapshot = decodeCheckpoint(checkpoint)!.snapshot;
     const registry = server.server.services.registry;
-    const query = changedRowsQuery(db, registry.get('WorkOrder')!, { id: 'carol', roles: ['fieldworker'] }, snapshot, registry);
+    const query = changedRowsQuery(registry.get('WorkOrder')!, { id: 'carol', roles: ['fieldworker'] }, snapshot, registry);
     const [plan] = await queryRows<{ 'QUERY PLAN': unknown }>(db, sql`explain (analyze, format json) ${query}`);
     const rowsRead = rowsReadFrom(plan!['QUERY PLAN'], 'work_order');
     expect(rowsRead).toBeGreaterThanOrEqual(3);

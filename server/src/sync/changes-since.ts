@@ -1,4 +1,4 @@
-import { and, asc, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { compileSql, type CompiledSql } from '../db/compiled-sql.ts';
 import { queryRows } from '../db/query-rows.ts';
@@ -7,6 +7,7 @@ import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { downloadWhere } from './access.ts';
+import { selectRowsWith, selectSql } from './row-select.ts';
 import type { ObjectKey, Row } from './types.ts';
 
 /**
@@ -66,17 +67,18 @@ function changedCondition(model: EntityModel, snapshot: string, registry: Regist
   return conditions.length === 1 ? conditions[0]! : sql`(${sql.join(conditions, sql` or `)})`;
 }
 
-/** The query for one entity's rows changed since the snapshot, with their visibility to the viewer, by id. */
-export function changedRowsQuery(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow) {
-  const table = model.table;
+/** The selection of one entity's rows changed since the snapshot (a page of them, by id), with their visibility to the viewer. */
+function changedSelection(model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow) {
   const where = downloadWhere(model, viewer);
-  const visible = where ? sql<boolean>`coalesce((${where}), false)` : sql<boolean>`true`;
-  const query = db
-    .select({ ...getTableColumns(table), __visible: visible })
-    .from(table)
-    .where(and(changedCondition(model, snapshot, registry), page?.after ? gt(table.id, page.after) : undefined))
-    .orderBy(asc(table.id));
-  return page ? query.limit(page.limit) : query;
+  const visible = where ? sql`coalesce((${where}), false)` : sql`true`;
+  const condition = and(changedCondition(model, snapshot, registry), page?.after ? gt(model.table.id, page.after) : undefined)!;
+  return { visible, options: { where: condition, orderById: true, ...(page ? { limit: page.limit } : {}) } };
+}
+
+/** The statement reading one entity's rows changed since the snapshot, with their visibility to the viewer, by id. */
+export function changedRowsQuery(model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow): SQL {
+  const { visible, options } = changedSelection(model, viewer, snapshot, registry, page);
+  return selectSql(model.table, visible, options);
 }
 
 /** The current snapshot, and whether anything an incremental download reads changed since another. */
@@ -146,8 +148,9 @@ export async function probeChanges(db: Db, models: readonly EntityModel[], snaps
 }
 
 export async function changedRows(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page: PageWindow): Promise<ChangedRow[]> {
-  const rows = (await changedRowsQuery(db, model, viewer, snapshot, registry, page)) as (Row & { __visible: boolean })[];
-  return rows.map(({ __visible, ...row }) => ({ row, visible: __visible === true }));
+  const { visible, options } = changedSelection(model, viewer, snapshot, registry, page);
+  const rows = await selectRowsWith<boolean>(db, model.table, visible, options);
+  return rows.map(({ row, extra }) => ({ row, visible: extra === true }));
 }
 
 /** Objects of these entities deleted since the snapshot, ordered by (entity, id); `after` is `entity:id`. */

@@ -91,7 +91,8 @@ export async function selectRowsWith<T>(db: Db, table: IdTable, extra: SQL, opti
 /** The result column of `selectRowsWith`'s extra value, named unlike any column a table would have. */
 const EXTRA = '?extra';
 
-function selectSql(table: IdTable, extra: SQL | null, options: SelectRowsOptions): SQL {
+/** The statement `selectRows` (`extra` null) or `selectRowsWith` runs, e.g. to explain it. */
+export function selectSql(table: IdTable, extra: SQL | null, options: SelectRowsOptions): SQL {
   const statement = compile(table);
   const parts: SQL[] = [statement.select];
   if (extra) parts.push(sql`, (${extra}) as ${sql.identifier(EXTRA)}`);
