@@ -16,7 +16,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { SyncResultData } from '../sync/types.ts';
 import type { GraphQLContext } from './builder.ts';
 import { fieldReaders, type FieldReader } from './entity-fields.ts';
-import { collect, compilePlan, completer, serializeRows, type Plan, type PlanScope } from './object-lists.ts';
+import { collect, compilePlan, completer, serializeRows, type Plan, type PlanScope, type RecordReaders } from './object-lists.ts';
 import { failureReaders, fileUrlReaders, keyReaders, outcomeReaders, syncOperations, type SyncOperationName } from './sync-types.ts';
 import { compileArguments, CoercionRefused, type ArgumentCoercion } from './variable-coercion.ts';
 
@@ -81,6 +81,9 @@ export interface LaneOperation {
   run(variables: Record<string, unknown> | null | undefined, context: GraphQLContext): Promise<ExecutionResult | LaneHandOver | null>;
 }
 
+/** The root fields the lane runs, by operation type. */
+const LANE_FIELDS: Readonly<Record<string, readonly string[]>> = { mutation: ['synchronize'], query: ['download', 'downloadPage'] };
+
 /** The documents the lane keeps compiled: at most this many, so that clients cannot grow it without bound. */
 const MAX_DOCUMENTS = 64;
 
@@ -130,8 +133,7 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
     if (!root || rest.length > 0 || root.kind !== Kind.FIELD || root.directives?.length) return null;
     const field = root.name.value;
     const rootType = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'query' ? schema.getQueryType() : null;
-    const operations: Record<string, readonly SyncOperationName[]> = { mutation: ['synchronize'], query: ['download', 'downloadPage'] };
-    if (!rootType || !operations[operation.operation]!.includes(field as SyncOperationName)) return null;
+    if (!rootType || !LANE_FIELDS[operation.operation]?.includes(field)) return null;
     if (operation.variableDefinitions?.some((definition) => definition.defaultValue || definition.directives?.length)) return null;
     const args = new Map<string, string>();
     for (const argument of root.arguments ?? []) {
@@ -187,6 +189,17 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
       return isObjectType(type) ? compilePlan(scope, nodes, type, readers, calculated) : null;
     };
     const done = (list: unknown[] | null) => list ?? giveUp();
+    /** A list of records of one object type, read by `readers`. */
+    const records = <T>(typeName: string, readers: RecordReaders<T>, list: (result: SyncResultData) => readonly T[]) => {
+      const plan = planOf(typeName, asFieldReaders(readers));
+      return (
+        plan &&
+        ((result: SyncResultData) => {
+          const items = list(result);
+          return done(serializeRows(items.length, () => plan, (i) => items[i] as unknown as Record<string, unknown>));
+        })
+      );
+    };
     switch (name) {
       case 'upserted': {
         const plans = new Map<string, Plan>();
@@ -197,10 +210,8 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
         }
         return ({ upserted }) => done(serializeRows(upserted.length, (i) => plans.get(upserted[i]!.entity) ?? giveUp(), (i) => upserted[i]!.row));
       }
-      case 'deleted': {
-        const plan = planOf('ObjectKey', asFieldReaders(keyReaders));
-        return plan && (({ deleted }) => done(serializeRows(deleted.length, () => plan, (i) => deleted[i] as unknown as Record<string, unknown>)));
-      }
+      case 'deleted':
+        return records('ObjectKey', keyReaders, (result) => result.deleted);
       case 'files': {
         // `url` is made absolute with the request's base URL: the plan is made per base URL,
         // the last one kept (a server is mostly asked at one origin).
@@ -214,14 +225,10 @@ export function createSyncLane(schema: GraphQLSchema, registry: Registry): SyncL
           return done(serializeRows(files.length, () => plan, (i) => files[i] as unknown as Record<string, unknown>));
         };
       }
-      case 'failures': {
-        const plan = planOf('SynchronizationFailure', asFieldReaders(failureReaders));
-        return plan && (({ failures }) => done(serializeRows(failures.length, () => plan, (i) => failures[i] as unknown as Record<string, unknown>)));
-      }
-      case 'outcomes': {
-        const plan = planOf('ChangeOutcome', asFieldReaders(outcomeReaders));
-        return plan && (({ outcomes }) => done(serializeRows(outcomes.length, () => plan, (i) => outcomes[i] as unknown as Record<string, unknown>)));
-      }
+      case 'failures':
+        return records('SynchronizationFailure', failureReaders, (result) => result.failures);
+      case 'outcomes':
+        return records('ChangeOutcome', outcomeReaders, (result) => result.outcomes);
       default:
         return null;
     }
