@@ -7,7 +7,7 @@ import { customers } from '../support/demo.ts';
 import { faultyNetwork, isSynchronize, type FaultyNetwork } from '../support/faults.ts';
 import { graphql } from '../support/graphql.ts';
 import { demoRegistryWithWorkOrderHooks } from '../support/hooked-registry.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { listenNode, startTestServer, type NodeListener, type TestServer } from '../support/server.ts';
 
 /**
  * Convergence under concurrency: several devices of several users create, edit and delete shared
@@ -17,7 +17,8 @@ import { startTestServer, type TestServer } from '../support/server.ts';
  *
  * Invariants: no duplicate objects; every committed device change ends applied or in a failure
  * record; the commit hook ran exactly once per applied change (once per object version); after
- * a final sync every device holds exactly the server's view for its user.
+ * a final sync every device holds exactly the server's view for its user. The devices talk to
+ * the server's node:http listener, as deployed, so their syncs run in the sync lane.
  */
 
 const RUNS = Number(process.env.CONVERGENCE_RUNS ?? 4);
@@ -36,10 +37,15 @@ const registry = demoRegistryWithWorkOrderHooks({
 });
 
 let server: TestServer;
+let listener: NodeListener;
 beforeAll(async () => {
   server = await startTestServer({ registry, config: { seedDemoData: false } });
+  listener = await listenNode(server);
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await listener.close();
+  await server.close();
+});
 
 const USERS = ['alice', 'alice', 'bob', 'admin'] as const;
 type Step =
@@ -122,8 +128,8 @@ describe('convergence', () => {
         hookRuns.clear();
         const devices: Device[] = [];
         for (const user of USERS) {
-          const net = faultyNetwork(server.fetch);
-          const db = await openSyncDatabase({ url: server.url, fetch: net.fetch, token: `dev:${user}`, storage: createMemoryStorage() });
+          const net = faultyNetwork((input, init) => fetch(input, init));
+          const db = await openSyncDatabase({ url: `${listener.origin}/graphql`, fetch: net.fetch, token: `dev:${user}`, storage: createMemoryStorage() });
           await db.synchronize();
           devices.push({ user, db, net });
         }
