@@ -65,10 +65,7 @@ function toChangeInput(change: Record<string, unknown>): ChangeInput {
 }
 
 /** What `synchronize` and `download` share of the core's input: the sync's ids, its checkpoint and the selected objects. */
-function toSyncInput(
-  input: { clientId: string | number; syncId: string | number; checkpoint?: string | null },
-  selection: readonly { entity: unknown; id: string | number }[] | null | undefined,
-): Omit<SyncInput, 'changes'> {
+function toSyncInput(input: DownloadArgs['input'], selection: DownloadArgs['selection']): Omit<SyncInput, 'changes'> {
   return {
     clientId: String(input.clientId),
     syncId: String(input.syncId),

@@ -31,7 +31,7 @@ type Coerce = (value: unknown) => unknown;
 const coercers = new WeakMap<GraphQLInputType, Coerce>();
 
 /** The coercer of an input type: graphql-js' `coerceInputValue` for the values it accepts. */
-export function coercerOf(type: GraphQLInputType): Coerce {
+function coercerOf(type: GraphQLInputType): Coerce {
   let coerce = coercers.get(type);
   if (!coerce) {
     coerce = makeCoercer(type);
