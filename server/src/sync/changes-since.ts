@@ -67,11 +67,14 @@ function changedCondition(model: EntityModel, snapshot: string, registry: Regist
   return conditions.length === 1 ? conditions[0]! : sql`(${sql.join(conditions, sql` or `)})`;
 }
 
-/** The selection of one entity's rows changed since the snapshot (a page of them, by id), with their visibility to the viewer. */
-function changedSelection(model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow) {
+/**
+ * The selection of one entity's rows changed since the snapshot (a page of them, by id), with their
+ * visibility to the viewer; `scope` narrows it further (an upload's own writes, or all but them).
+ */
+function changedSelection(model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow, scope?: SQL) {
   const where = downloadWhere(model, viewer);
   const visible = where ? sql`coalesce((${where}), false)` : sql`true`;
-  const condition = and(changedCondition(model, snapshot, registry), page?.after ? gt(model.table.id, page.after) : undefined)!;
+  const condition = and(changedCondition(model, snapshot, registry), page?.after ? gt(model.table.id, page.after) : undefined, scope)!;
   return { visible, options: { where: condition, orderById: true, ...(page ? { limit: page.limit } : {}) } };
 }
 
@@ -147,14 +150,26 @@ export async function probeChanges(db: Db, models: readonly EntityModel[], snaps
   return { snapshot: row!.snapshot, changed: row!.changed === true };
 }
 
-export async function changedRows(db: Db, model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page: PageWindow): Promise<ChangedRow[]> {
-  const { visible, options } = changedSelection(model, viewer, snapshot, registry, page);
+/** The rows of an entity changed since the snapshot, in `page` (all when none) and `scope`, with their visibility. */
+export async function changedRows(
+  db: Db,
+  model: EntityModel,
+  viewer: Viewer,
+  snapshot: string,
+  registry: Registry,
+  page: PageWindow | undefined,
+  scope?: SQL,
+): Promise<ChangedRow[]> {
+  const { visible, options } = changedSelection(model, viewer, snapshot, registry, page, scope);
   const rows = await selectRowsWith<boolean>(db, model.table, visible, options);
   return rows.map(({ row, extra }) => ({ row, visible: extra === true }));
 }
 
-/** Objects of these entities deleted since the snapshot, ordered by (entity, id); `after` is `entity:id`. */
-export async function deletedSince(db: Db, entities: string[], snapshot: string, page: PageWindow): Promise<ObjectKey[]> {
+/**
+ * Objects of these entities deleted since the snapshot, ordered by (entity, id); `after` is
+ * `entity:id`. `scope` narrows it (a condition on `sync_tombstones`).
+ */
+export async function deletedSince(db: Db, entities: string[], snapshot: string, page: PageWindow, scope?: SQL): Promise<ObjectKey[]> {
   if (entities.length === 0) return [];
   const [afterEntity, afterId] = page.after ? [page.after.slice(0, page.after.indexOf(':')), page.after.slice(page.after.indexOf(':') + 1)] : [];
   return db
@@ -165,6 +180,7 @@ export async function deletedSince(db: Db, entities: string[], snapshot: string,
         inArray(syncTombstones.entity, entities),
         writtenSince(syncTombstones.tx, snapshot),
         page.after ? sql`(${syncTombstones.entity}, ${syncTombstones.objectId}) > (${afterEntity}, ${afterId}::uuid)` : undefined,
+        scope,
       ),
     )
     .orderBy(asc(syncTombstones.entity), asc(syncTombstones.objectId))

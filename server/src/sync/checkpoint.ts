@@ -44,6 +44,8 @@ export interface DownloadCursor {
   /** The step (an entity's rows, then the tombstones) and the last key sent in it. */
   step: number;
   after: string | null;
+  /** The upload's transaction, whose writes the first page held: the steps skip them (own-writes.ts). */
+  uploadTx?: string;
 }
 
 export function encodeCursor(cursor: DownloadCursor): string {
@@ -61,7 +63,8 @@ export function decodeCursor(value: string): DownloadCursor | null {
       (parsed.since === null || (typeof parsed.since === 'string' && SNAPSHOT.test(parsed.since))) &&
       typeof parsed.checkpoint === 'string' &&
       Number.isInteger(parsed.step) &&
-      (parsed.after === null || typeof parsed.after === 'string');
+      (parsed.after === null || typeof parsed.after === 'string') &&
+      (parsed.uploadTx === undefined || (typeof parsed.uploadTx === 'string' && /^\d+$/.test(parsed.uploadTx)));
     return valid ? (parsed as DownloadCursor) : null;
   } catch {
     return null;

@@ -1,14 +1,19 @@
 import { and, gt } from 'drizzle-orm';
 import { currentSnapshot } from '../db/connect.ts';
+import { syncTombstones } from '../db/system-tables.ts';
 import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel, Registry } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { downloadWhere, readWhere } from './access.ts';
-import { changedRows, deletedSince, formerlyDownloadable, probeChanges } from './changes-since.ts';
+import { changedRows, deletedSince, probeChanges } from './changes-since.ts';
 import { decodeCheckpoint, decodeCursor, encodeCheckpoint, encodeCursor, type DownloadCursor } from './checkpoint.ts';
+import { addChangedRows, addDeletedObjects, DownloadBuilder, groupByEntity, type DownloadResult } from './download-builder.ts';
 import { SyncRequestError } from './errors.ts';
+import { addOwnWrites, notWrittenBy } from './own-writes.ts';
 import { selectRows } from './row-select.ts';
-import type { ObjectKey, Row, SyncObjectData } from './types.ts';
+import type { ObjectKey } from './types.ts';
+
+export type { DownloadResult } from './download-builder.ts';
 
 /**
  * Stage 3 of a sync: what the device receives, read after the upload committed. Full sync (R14,
@@ -18,16 +23,6 @@ import type { ObjectKey, Row, SyncObjectData } from './types.ts';
  * state of every object the upload affected, or remove it from the device when it is gone or
  * unreadable.
  */
-
-export interface DownloadResult {
-  checkpoint: string;
-  reset: boolean;
-  hasMore: boolean;
-  /** The cursor of the next page, when `hasMore`. */
-  nextPage: string | null;
-  upserted: SyncObjectData[];
-  deleted: ObjectKey[];
-}
 
 /** Entities whose data full sync keeps on the device. */
 export function isDownloaded(model: EntityModel): boolean {
@@ -50,6 +45,11 @@ export interface DownloadOptions {
   pageSizes: PageSizes;
   /** The upload's syncId, carried by the download cursor. */
   syncId: string;
+  /**
+   * The transaction that applied the upload in this sync (`pg_current_xact_id()`); null when
+   * nothing was applied (no changes, a replay). What it wrote is all in the first page.
+   */
+  uploadTx: string | null;
   onRowsRead?: RowsReadObserver;
 }
 
@@ -68,37 +68,6 @@ export interface PageSizes {
 
 function pageSizeOf(cursor: DownloadCursor, sizes: PageSizes): number {
   return cursor.since === null ? sizes.reset : sizes.incremental;
-}
-
-/** Collects the download, one entry per object, whatever found it. */
-class DownloadBuilder {
-  private readonly upserts = new Map<string, SyncObjectData>();
-  private readonly deletes = new Map<string, ObjectKey>();
-  upsert(entity: string, row: Row): void {
-    const key = `${entity}:${row.id as string}`;
-    this.deletes.delete(key);
-    this.upserts.set(key, { entity, row });
-  }
-  remove(entity: string, id: string): void {
-    const key = `${entity}:${id}`;
-    if (!this.upserts.has(key)) this.deletes.set(key, { entity, id });
-  }
-  get size(): number {
-    return this.upserts.size + this.deletes.size;
-  }
-  result(checkpoint: string, reset: boolean, nextPage: string | null): DownloadResult {
-    return { checkpoint, reset, hasMore: nextPage !== null, nextPage, upserted: [...this.upserts.values()], deleted: [...this.deletes.values()] };
-  }
-}
-
-function groupByEntity(keys: Iterable<ObjectKey>): Map<string, Set<string>> {
-  const groups = new Map<string, Set<string>>();
-  for (const { entity, id } of keys) {
-    const ids = groups.get(entity) ?? new Set<string>();
-    ids.add(id);
-    groups.set(entity, ids);
-  }
-  return groups;
 }
 
 /**
@@ -179,10 +148,12 @@ async function firstFullPage(db: Db, options: DownloadOptions, since: string | n
     checkpoint: newCheckpoint(snapshot, issuedAt),
     step: 0,
     after: null,
+    ...(options.uploadTx ? { uploadTx: options.uploadTx } : {}),
   };
   const out = new DownloadBuilder();
   // The upload's objects come first; they are bounded by the change-set limit.
   await refresh(db, registry, viewer, groupByEntity(affected), out, true);
+  if (options.uploadTx) await addOwnWrites(db, { registry, viewer, models: registry.list.filter(isDownloaded), since, uploadTx: options.uploadTx }, out);
   return fillPage(db, registry, viewer, cursor, pageSizeOf(cursor, options.pageSizes), out, options.onRowsRead);
 }
 
@@ -225,31 +196,24 @@ async function fillPage(
   const downloaded = registry.list.filter(isDownloaded).map((m) => m.name);
   let { step, after } = cursor;
   for (; step < plan.length; step++, after = null) {
-    const room = pageSize - out.size;
-    if (room <= 0) return out.result(cursor.checkpoint, cursor.since === null, encodeCursor({ ...cursor, step, after }));
+    // A full page still reads one row of each step left, until one has any: a page that ends
+    // the download says so, instead of sending the device after an empty one.
+    const room = Math.max(0, pageSize - out.size);
     const window = { after, limit: room + 1 };
     const current = plan[step]!;
     let keys: string[];
     if (current === 'tombstones') {
-      const deleted = await deletedSince(db, downloaded, cursor.since!, window);
-      for (const [entity, ids] of groupByEntity(deleted.slice(0, room))) {
-        const held = await formerlyDownloadable(db, registry.get(entity)!, viewer, cursor.since!, registry, [...ids]);
-        for (const id of held) out.remove(entity, id);
-      }
+      const deleted = await deletedSince(db, downloaded, cursor.since!, window, notWrittenBy(syncTombstones.tx, cursor.uploadTx));
+      await addDeletedObjects(db, { registry, viewer, since: cursor.since! }, deleted.slice(0, room), out);
       keys = deleted.map((k) => `${k.entity}:${k.id}`);
     } else if (cursor.since) {
-      const changed = await changedRows(db, current, viewer, cursor.since, registry, window);
-      const page = changed.slice(0, room);
-      for (const { row, visible } of page) if (visible) out.upsert(current.name, row);
-      const hidden = new Map(page.filter((c) => !c.visible).map((c) => [c.row.id as string, c.row]));
-      for (const id of await formerlyDownloadable(db, current, viewer, cursor.since, registry, [...hidden.keys()], hidden)) {
-        out.remove(current.name, id);
-      }
+      const changed = await changedRows(db, current, viewer, cursor.since, registry, window, notWrittenBy(current.table.changedTx, cursor.uploadTx));
+      await addChangedRows(db, { registry, viewer, since: cursor.since }, current, changed.slice(0, room), out);
       keys = changed.map((c) => c.row.id as string);
     } else {
       const table = current.table;
       const rows = await selectRows(db, table, {
-        where: and(downloadWhere(current, viewer), after ? gt(table.id, after) : undefined),
+        where: and(downloadWhere(current, viewer), after ? gt(table.id, after) : undefined, notWrittenBy(table.changedTx, cursor.uploadTx)),
         orderById: true,
         limit: room + 1,
       });
@@ -258,7 +222,7 @@ async function fillPage(
     }
     onRowsRead(keys.length);
     if (keys.length > room) {
-      return out.result(cursor.checkpoint, cursor.since === null, encodeCursor({ ...cursor, step, after: keys[room - 1]! }));
+      return out.result(cursor.checkpoint, cursor.since === null, encodeCursor({ ...cursor, step, after: room > 0 ? keys[room - 1]! : after }));
     }
   }
   return out.result(cursor.checkpoint, cursor.since === null, null);

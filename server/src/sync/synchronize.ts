@@ -38,25 +38,33 @@ export interface SyncCore {
 
 const MAX_ATTEMPTS = 4;
 
-async function transactionNow(db: Db): Promise<Date> {
-  const [row] = await queryRows<{ now: Date | string }>(db, sql`select now() as now`);
-  return new Date(row!.now);
+/** The transaction's time, and its id: the `changed_tx` of every row it writes. */
+async function transactionStart(db: Db): Promise<{ now: Date; id: string }> {
+  const [row] = await queryRows<{ now: Date | string; id: string }>(db, sql`select now() as now, pg_current_xact_id()::text as id`);
+  return { now: new Date(row!.now), id: row!.id };
+}
+
+/** What stage 2 did: the outcome, whether it was a replay (R4), and the transaction that applied it. */
+interface Uploaded {
+  outcome: UploadOutcome;
+  replayed: boolean;
+  tx: string | null;
 }
 
 /** Stage 2 with R4: applies the change set once per `(clientId, syncId)`. */
-async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise<{ outcome: UploadOutcome; replayed: boolean }> {
+async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise<Uploaded> {
   if (input.changes.length === 0) {
-    return { outcome: { outcomes: [], failures: [], affected: [] }, replayed: false };
+    return { outcome: { outcomes: [], failures: [], affected: [] }, replayed: false, tx: null };
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await core.db.transaction(async (tx) => {
-        const now = await transactionNow(tx);
+      return await core.db.transaction(async (tx): Promise<Uploaded> => {
+        const { now, id } = await transactionStart(tx);
         const previous = await claimUpload(tx, viewer, input.clientId, input.syncId, now);
-        if (previous) return { outcome: previous, replayed: true };
+        if (previous) return { outcome: previous, replayed: true, tx: null };
         const outcome = await applyChanges({ db: tx, registry: core.registry, blobs: core.blobs, viewer, input, now, log: core.log ?? consoleHookLogger });
         await recordUpload(tx, input.clientId, input.syncId, outcome);
-        return { outcome, replayed: false };
+        return { outcome, replayed: false, tx: id };
       });
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isTransientConflict(error)) throw error;
@@ -67,7 +75,7 @@ async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise
 /** Runs one synchronization for the viewer (DESIGN §5, R1–R16). */
 export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInput): Promise<SyncResultData> {
   validateSyncInput(core.registry, core.limits, input);
-  const { outcome, replayed } = await upload(core, viewer, input);
+  const { outcome, replayed, tx } = await upload(core, viewer, input);
   const download = await computeDownload({
     db: core.db,
     registry: core.registry,
@@ -78,6 +86,7 @@ export async function synchronize(core: SyncCore, viewer: Viewer, input: SyncInp
     tombstoneDays: core.limits.tombstoneDays,
     pageSizes: pageSizes(core.limits),
     syncId: input.syncId,
+    uploadTx: tx,
     onRowsRead: core.onRowsRead,
   });
   readAhead(core, viewer, download);
