@@ -17,13 +17,15 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 const PAGE = 4;
 let server: TestServer;
 
-// A work order titled `phone:<number>` sets its customer's phone, one titled `drop:<id>` deletes
-// another work order: both through the transaction (`ctx.db`), without `touch`.
+// A work order titled `phone:<number>` sets its customer's phone, `phones:<number>` every
+// customer's, `drop:<id>` deletes another work order: all through the transaction (`ctx.db`),
+// without `touch`.
 const registry = demoRegistryWithWorkOrderHooks({
   beforeCommit: async (ctx) => {
     const title = String(ctx.row.title);
     if (title.startsWith('phone:')) await ctx.db.update(customerTable).set({ phone: title.slice(6) }).where(eq(customerTable.id, String(ctx.row.customerId)));
     if (title.startsWith('drop:')) await ctx.db.delete(workOrderTable).where(eq(workOrderTable.id, title.slice(5)));
+    if (title.startsWith('phones:')) await ctx.db.update(customerTable).set({ phone: title.slice(7) });
   },
 });
 
@@ -96,6 +98,20 @@ describe("an upload's own writes in its download", () => {
     expect(alice.deleted).toEqual([]);
     const bob = await syncAllPages(server, 'bob', { checkpoint: bobCheckpoint });
     expect(keys(bob.deleted)).toEqual([`WorkOrder:${seedIds.workOrders.bobOven}`]);
+  });
+
+  it('R17: when hooks wrote more than a page of other objects, the first page stays bounded and later pages send them', async () => {
+    const added = Array.from({ length: 5 }, (_, i) => change('Customer', { id: crypto.randomUUID(), op: 'CREATE', values: { name: `Customer ${i}` } }));
+    await syncAllPages(server, 'admin', { changes: added });
+    const checkpoint = await checkpointOf('alice');
+    const changes = [change('WorkOrder', { id: seedIds.workOrders.alicePump, op: 'UPDATE', baseVersion: 1, values: { title: 'phones:112' }, base: { title: 'Replace bilge pump' } })];
+    const { pages, upserted } = await syncAllPages(server, 'alice', { checkpoint, changes });
+    expect(pages[0]!.upserted.length + pages[0]!.deleted.length).toBeLessThanOrEqual(PAGE);
+    expect(keys(pages[0]!.upserted)).toContain(`WorkOrder:${seedIds.workOrders.alicePump}`);
+    expect(decodeCursor(pages[0]!.nextPage!)?.uploadTx).toBeUndefined();
+    const phones = new Map(upserted.filter((o) => o.__typename === 'Customer').map((o) => [o.id, o.phone]));
+    expect(phones.size).toBe(Object.keys(customers).length + added.length);
+    expect(new Set(phones.values())).toEqual(new Set(['112']));
   });
 
   it('R17: a first sync with uploads sends the whole data set once, the uploaded objects in its first page', async () => {

@@ -138,7 +138,7 @@ async function selective({ db, registry, viewer, affected, selection, checkpoint
 }
 
 async function firstFullPage(db: Db, options: DownloadOptions, since: string | null, issuedAt: Date): Promise<DownloadResult> {
-  const { registry, viewer, affected } = options;
+  const { registry, viewer, affected, uploadTx } = options;
   const snapshot = await currentSnapshot(db);
   const cursor: DownloadCursor = {
     v: 1,
@@ -148,13 +148,14 @@ async function firstFullPage(db: Db, options: DownloadOptions, since: string | n
     checkpoint: newCheckpoint(snapshot, issuedAt),
     step: 0,
     after: null,
-    ...(options.uploadTx ? { uploadTx: options.uploadTx } : {}),
   };
+  const pageSize = pageSizeOf(cursor, options.pageSizes);
   const out = new DownloadBuilder();
   // The upload's objects come first; they are bounded by the change-set limit.
   await refresh(db, registry, viewer, groupByEntity(affected), out, true);
-  if (options.uploadTx) await addOwnWrites(db, { registry, viewer, models: registry.list.filter(isDownloaded), since, uploadTx: options.uploadTx }, out);
-  return fillPage(db, registry, viewer, cursor, pageSizeOf(cursor, options.pageSizes), out, options.onRowsRead);
+  const models = registry.list.filter(isDownloaded);
+  if (uploadTx && (await addOwnWrites(db, { registry, viewer, models, since, uploadTx, limit: pageSize }, out))) cursor.uploadTx = uploadTx;
+  return fillPage(db, registry, viewer, cursor, pageSize, out, options.onRowsRead);
 }
 
 /**
