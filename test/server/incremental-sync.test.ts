@@ -143,6 +143,23 @@ describe('R14 incremental full sync', () => {
     expect(isDeleted(next, 'WorkOrder', wo.id)).toBe(true);
   });
 
+  it('R14: rows written outside the sync API are stamped with their own transaction, whatever changed_tx they set', async () => {
+    const [updated, restamped] = [createWorkOrder('alice'), createWorkOrder('alice')];
+    await sync(server, 'alice', { changes: [updated.change, restamped.change] });
+    const alice = await sync(server, 'alice');
+    const db = server.database.db;
+    await db.execute(sql`update work_order set title = 'by psql' where id = ${updated.id}`);
+    // A writer that copies an old transaction id (a restore, a careless script) is stamped all the same.
+    await db.execute(sql`update work_order set title = 'old stamp', changed_tx = '3'::xid8 where id = ${restamped.id}`);
+    const inserted = uuid();
+    await db.execute(sql`insert into work_order (id, title, customer_id, assignee_id, changed_tx)
+      values (${inserted}, 'inserted by psql', '00000000-0000-4000-8000-000000000001', 'alice', '3'::xid8)`);
+    const next = await sync(server, 'alice', { checkpoint: alice.checkpoint });
+    expect(upsertedOf(next, 'WorkOrder', updated.id)?.title).toBe('by psql');
+    expect(upsertedOf(next, 'WorkOrder', restamped.id)?.title).toBe('old stamp');
+    expect(upsertedOf(next, 'WorkOrder', inserted)?.title).toBe('inserted by psql');
+  });
+
   it('R14: the cost of an incremental download grows with the changes, not with the data', async () => {
     const db = server.database.db;
     await db.execute(sql`insert into work_order (id, title, customer_id, assignee_id)

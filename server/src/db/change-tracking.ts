@@ -56,7 +56,9 @@ export async function installChangeTracking(db: Db, registry: Registry): Promise
       const table = quoteIdent(model.tableName);
       const entity = quoteLiteral(model.name);
       const triggers = [
-        `sync_track_write before insert or update on ${table} for each row execute function sync_stamp_change()`,
+        // Only rows not stamped yet: a default (inserts) or the sync's own UPDATE set the id
+        // already, and a condition costs far less per row than calling the function.
+        `sync_track_write before insert or update on ${table} for each row when (new.changed_tx is distinct from pg_current_xact_id()) execute function sync_stamp_change()`,
         `sync_track_insert after insert on ${table} referencing new table as sync_new for each statement execute function sync_clear_tombstones(${entity})`,
         `sync_track_update after update on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${entity})`,
         `sync_track_delete after delete on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${entity})`,

@@ -102,12 +102,12 @@ export class BatchStore implements ApplyStore {
     for (const writes of this.pending.splice(0)) {
       if (writes.inserts.length > 0) await insertRows(this.db, writes.model, writes.inserts);
       for (const { attributes, rows } of writes.updates.values()) {
-        const versions = await updateRows(this.db, writes.model, attributes, rows, writes.now!);
-        if (versions === false) {
+        const updated = await updateRows(this.db, writes.model, attributes, rows, writes.now!);
+        if (updated === false) {
           const direct = directStore(this.db, this.viewer);
           for (const row of rows) await direct.update(writes.model, { id: row.id }, row.values, writes.now!);
-        } else if (versions.size !== rows.length) {
-          throw new BatchAbandoned(`${writes.model.name}: ${rows.length - versions.size} locked rows were not updated`);
+        } else if (updated !== rows.length) {
+          throw new BatchAbandoned(`${writes.model.name}: ${rows.length - updated} locked rows were not updated`);
         }
       }
     }

@@ -1,0 +1,1 @@
+ALTER TABLE "sync_row_history" DROP CONSTRAINT IF EXISTS "sync_row_history_pkey";
