@@ -30,6 +30,8 @@ export interface EntityModel {
   attributes: ReadonlyMap<string, AttributeModel>;
   /** Attributes in declaration order. */
   attributeList: readonly AttributeModel[];
+  /** Their names, in the same order. */
+  attributeNames: readonly string[];
   queryName: string;
   listQueryName: string;
   /** A file entity (F1): its content is in the blob store, addressed by `contentHash`. */
@@ -139,6 +141,7 @@ function buildModel(definition: EntityDefinition, names: ReadonlySet<string>): E
     tableName: getTableName(table),
     attributes,
     attributeList,
+    attributeNames: attributeList.map((a) => a.name),
     queryName: base,
     listQueryName: definition.pluralName ?? `${base}s`,
     isFile: definition.file === true,

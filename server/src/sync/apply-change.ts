@@ -62,8 +62,11 @@ function defaultValue(model: EntityModel, name: string): unknown {
 }
 
 function checkRequired(model: EntityModel, id: string, row: Row, names: Iterable<string>): void {
-  const missing = [...names].filter((name) => model.attributes.get(name)?.required && row[name] == null);
-  if (missing.length > 0) {
+  let missing: string[] | undefined;
+  for (const name of names) {
+    if (model.attributes.get(name)?.required && row[name] == null) (missing ??= []).push(name);
+  }
+  if (missing) {
     throw new ChangeFailure('VALIDATION', `${model.name} ${id}: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required`);
   }
 }
@@ -132,7 +135,7 @@ async function applyCreate(ctx: ApplyContext, model: EntityModel, change: Change
   const hookCtx = hookContext(ctx, 'CREATE', row, null, Object.keys(sent));
   await runValidate(model, hookCtx, ctx.log);
   await runHook(model, 'beforeCommit', hookCtx, ctx.log);
-  checkRequired(model, id, row, model.attributes.keys());
+  checkRequired(model, id, row, model.attributeNames);
   await checkFileContent(ctx, model, id, row, null);
   await ctx.store.insert(model, { ...row, id, version: 1, createdAt: ctx.now, changedAt: ctx.now });
   await runHook(model, 'afterCommit', hookCtx, ctx.log);
@@ -149,11 +152,21 @@ async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: Change
     throw new ChangeFailure('ACCESS_DENIED', `${model.name} ${id} is not accessible to you`);
   }
   const existing = locked.row;
-  const sent = Object.fromEntries(Object.entries(change.values ?? {}).filter(([, v]) => v !== undefined));
   const writable = writableAttributes(model, ctx.viewer.roles);
-  const denied = Object.keys(sent).filter((name) => !writable.has(name));
-  const permitted = Object.fromEntries(Object.entries(sent).filter(([name]) => writable.has(name)));
-  if (denied.length > 0 && Object.keys(permitted).length === 0) {
+  // The attributes sent (undefined is not sent), split into those the viewer may write and not.
+  const denied: string[] = [];
+  const permitted: Row = {};
+  let permits = false;
+  const values = change.values ?? {};
+  for (const name of Object.keys(values)) {
+    const value = values[name];
+    if (value === undefined) continue;
+    if (writable.has(name)) {
+      permitted[name] = value;
+      permits = true;
+    } else denied.push(name);
+  }
+  if (denied.length > 0 && !permits) {
     throw new ChangeFailure('ACCESS_DENIED', denyMessage(model, id, denied));
   }
   const baseVersion = change.op === 'CREATE' ? null : change.baseVersion;
@@ -173,13 +186,17 @@ async function applyUpdate(ctx: ApplyContext, model: EntityModel, change: Change
   const hookCtx = hookContext(ctx, 'UPDATE', row, existing, changedNames);
   await runValidate(model, hookCtx, ctx.log);
   await runHook(model, 'beforeCommit', hookCtx, ctx.log);
-  checkRequired(model, id, row, model.attributes.keys());
+  checkRequired(model, id, row, model.attributeNames);
   await checkFileContent(ctx, model, id, row, existing);
   const diff: Row = {};
-  for (const name of model.attributes.keys()) {
-    if (!sameValue(row[name], existing[name])) diff[name] = row[name];
+  let differs = false;
+  for (const name of model.attributeNames) {
+    if (!sameValue(row[name], existing[name])) {
+      diff[name] = row[name];
+      differs = true;
+    }
   }
-  const version = Object.keys(diff).length > 0 ? await ctx.store.update(model, existing, diff, ctx.now) : (existing.version as number);
+  const version = differs ? await ctx.store.update(model, existing, diff, ctx.now) : (existing.version as number);
   await runHook(model, 'afterCommit', hookCtx, ctx.log);
   const status = merge.merged || change.op === 'CREATE' ? 'MERGED' : 'APPLIED';
   return denied.length > 0 ? { status, version, denied: { attributes: denied, message: denyMessage(model, id, denied) } } : { status, version };

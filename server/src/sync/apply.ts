@@ -37,8 +37,8 @@ class KeySet {
   add(key: ObjectKey): void {
     this.map.set(`${key.entity}:${key.id}`, key);
   }
-  addAll(other: KeySet): void {
-    for (const key of other.values()) this.add(key);
+  addAll(keys: Iterable<ObjectKey>): void {
+    for (const key of keys) this.add(key);
   }
   values(): ObjectKey[] {
     return [...this.map.values()];
@@ -99,7 +99,7 @@ export async function applyChanges(options: ApplyOptions): Promise<UploadOutcome
 }
 
 /** The result of applying one change: applied (perhaps partly denied) or failed. */
-type Applied = { ok: true; applied: ChangeApplied; affected: KeySet } | { ok: false; failure: ChangeFailure };
+type Applied = { ok: true; applied: ChangeApplied; affected: readonly ObjectKey[] } | { ok: false; failure: ChangeFailure };
 
 async function applyInOrder(options: ApplyOptions, order: number[], batched: boolean): Promise<UploadOutcome> {
   const { db, registry, viewer, input, now } = options;
@@ -108,6 +108,10 @@ async function applyInOrder(options: ApplyOptions, order: number[], batched: boo
   const outcomes: ChangeOutcome[] = new Array(input.changes.length);
   const probe = new DatabaseProbe(db);
   const batch = batched ? new BatchStore(db, viewer, probe, idsToLock(input.changes, order)) : undefined;
+  // One context for every batched change (they share the transaction and the store); what a
+  // change touches is collected afresh for each, and kept only when it is applied.
+  const touched: ObjectKey[] = [];
+  const batchContext = batch && context(options, db, batch, probe.db, (key) => touched.push(key));
   const failure = (change: ChangeInput, reason: FailureRecord['reason'], message: string, content: unknown): FailureRecord => {
     const record: FailureRecord = {
       id: randomUUID(), entity: change.entity, objectId: change.id, reason, message, content,
@@ -122,8 +126,8 @@ async function applyInOrder(options: ApplyOptions, order: number[], batched: boo
     const model = registry.get(change.entity)!;
     const key = { entity: change.entity, id: change.id };
     let result: Applied | undefined;
-    if (batch && batchable(model, change)) {
-      result = await applyBatched(options, batch, probe, change);
+    if (batchContext && batchable(model, change)) {
+      result = await applyBatched(batchContext, probe, change, touched);
       if (!result) usesDatabase.add(model);
     }
     if (!result) {
@@ -150,7 +154,8 @@ async function applyInOrder(options: ApplyOptions, order: number[], batched: boo
   return { outcomes, failures, affected: affected.values() };
 }
 
-function context(options: ApplyOptions, db: Db, store: ApplyStore, userDb: Db, affected: KeySet): ApplyContext {
+/** The context changes are applied in; `collect` is told the objects they touch or remove. */
+function context(options: ApplyOptions, db: Db, store: ApplyStore, userDb: Db, collect: (key: ObjectKey) => void): ApplyContext {
   return {
     db, store, userDb,
     registry: options.registry,
@@ -158,18 +163,21 @@ function context(options: ApplyOptions, db: Db, store: ApplyStore, userDb: Db, a
     viewer: options.viewer,
     now: options.now,
     log: options.log,
-    touch: (k) => affected.add(k),
-    remove: (k) => affected.add(k),
+    touch: collect,
+    remove: collect,
   };
 }
 
-/** Applies a change through the batch; undefined when its rules or hooks need the database. */
-async function applyBatched(options: ApplyOptions, batch: BatchStore, probe: DatabaseProbe, change: ChangeInput): Promise<Applied | undefined> {
+/**
+ * Applies a change through the batch; undefined when its rules or hooks need the database.
+ * `touched` is the list the context collects into.
+ */
+async function applyBatched(ctx: ApplyContext, probe: DatabaseProbe, change: ChangeInput, touched: ObjectKey[]): Promise<Applied | undefined> {
   probe.touched = false;
-  const affected = new KeySet();
+  touched.length = 0;
   try {
-    const applied = await applyChange(context(options, options.db, batch, probe.db, affected), change);
-    return { ok: true, applied, affected };
+    const applied = await applyChange(ctx, change);
+    return { ok: true, applied, affected: touched.length === 0 ? [] : touched.slice() };
   } catch (error) {
     if (error instanceof UserCodeNeedsDatabase || probe.touched) return undefined;
     if (error instanceof ChangeFailure) return { ok: false, failure: error };
@@ -185,8 +193,9 @@ async function exists(db: Db, model: EntityModel, id: string): Promise<boolean> 
 async function applyAlone(options: ApplyOptions, change: ChangeInput): Promise<Applied> {
   const { db, registry } = options;
   const affected = new KeySet();
+  const collect = (key: ObjectKey) => affected.add(key);
   const attempt = () =>
-    db.transaction((savepoint) => applyChange(context(options, savepoint, directStore(savepoint, options.viewer), savepoint, affected), change));
+    db.transaction((savepoint) => applyChange(context(options, savepoint, directStore(savepoint, options.viewer), savepoint, collect), change));
   try {
     const applied = await attempt().catch(async (error: unknown) => {
       // Another transaction created the same id between our lookup and insert; it has
@@ -203,7 +212,7 @@ async function applyAlone(options: ApplyOptions, change: ChangeInput): Promise<A
       }
       throw error;
     });
-    return { ok: true, applied, affected };
+    return { ok: true, applied, affected: affected.values() };
   } catch (error) {
     if (error instanceof ChangeFailure) return { ok: false, failure: error };
     throw error;

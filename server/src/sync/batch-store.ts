@@ -87,7 +87,9 @@ export class BatchStore implements ApplyStore {
 
   async update(model: EntityModel, existing: Row, diff: Row, now: Date): Promise<number> {
     const writes = this.writesOf(model);
-    const attributes = Object.keys(diff).sort();
+    // In the entity's attribute order (apply-change.ts builds the diff in it), so same-shaped
+    // updates share a group without sorting their names.
+    const attributes = Object.keys(diff);
     const shape = attributes.join(',');
     const group = writes.updates.get(shape) ?? { attributes, rows: [] };
     group.rows.push({ id: existing.id as string, values: diff });

@@ -42,9 +42,10 @@ export async function updateRows(db: Db, model: EntityModel, attributes: readonl
   const records: Record<string, unknown>[] = [];
   for (const { id, values } of rows) {
     const record: Record<string, unknown> = { [table.id.name]: id };
-    for (const [i, name] of attributes.entries()) {
-      const encoded = jsonValue(columns[i]!, values[name]);
-      if (encoded === undefined && values[name] != null) return false;
+    for (let i = 0; i < attributes.length; i++) {
+      const value = values[attributes[i]!];
+      const encoded = jsonValue(columns[i]!, value);
+      if (encoded === undefined && value != null) return false;
       record[columns[i]!.name] = encoded;
     }
     records.push(record);

@@ -60,12 +60,12 @@ function valueFits(attribute: AttributeModel, value: unknown): boolean {
 }
 
 function checkValues(model: EntityModel, change: ChangeInput, field: 'values' | 'base', values: Row): void {
-  for (const [name, value] of Object.entries(values)) {
+  for (const name of Object.keys(values)) {
+    const value = values[name];
     const attribute = model.attributes.get(name);
-    const where = `${model.name} ${change.id}: ${field}.${name}`;
-    if (!attribute || !attribute.deviceWritable) bad(`${where} is not an attribute the device may send`);
+    if (!attribute || !attribute.deviceWritable) bad(`${model.name} ${change.id}: ${field}.${name} is not an attribute the device may send`);
     if (value === undefined) continue;
-    if (!valueFits(attribute, value)) bad(`${where} has a value of the wrong type`);
+    if (!valueFits(attribute, value)) bad(`${model.name} ${change.id}: ${field}.${name} has a value of the wrong type`);
   }
 }
 
