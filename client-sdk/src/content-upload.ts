@@ -1,4 +1,4 @@
-import { decodeChanges, type InFlightSync } from './change-set.ts';
+import type { InFlightSync } from './change-set.ts';
 import type { ContentTransport } from './content-transport.ts';
 import type { ObjectKey } from './entity-types.ts';
 import { FileUploadError, SyncRequestError } from './errors.ts';
@@ -27,19 +27,32 @@ interface PlannedUpload {
   objects: ObjectKey[];
 }
 
+/** What `plannedUploads` reads of a change as it is sent. */
+interface WireChange {
+  id: string;
+  op: string;
+  values?: Record<string, unknown> | null;
+}
+
 /** The contents of a change set that the server is not known to have and this device holds. */
 function plannedUploads(inflight: InFlightSync, store: LocalStore): PlannedUpload[] {
-  const known = new Set(store.meta('uploadedContents') ?? []);
+  let known: Set<string> | undefined;
   const byHash = new Map<string, PlannedUpload>();
-  for (const { entity, id, change } of decodeChanges(inflight.input).values()) {
-    if (change.op === 'DELETE') continue;
-    const hash = change.values.contentHash;
-    // Content the device does not hold cannot be sent: the server answers FILE_MISSING for it.
-    if (typeof hash !== 'string' || known.has(hash) || !store.hasContent(hash)) continue;
-    const size = typeof change.values.size === 'number' ? change.values.size : 0;
-    const planned = byHash.get(hash) ?? { hash, size, objects: [] };
-    planned.objects.push({ entity, id });
-    byHash.set(hash, planned);
+  // Read off the wire changes as they are: most carry no content, and a large change set is not
+  // worth decoding for the few that do.
+  for (const wire of inflight.input.changes) {
+    for (const entity in wire) {
+      const change = (wire as Record<string, WireChange | null | undefined>)[entity];
+      const hash = change?.values?.contentHash;
+      if (!change || change.op === 'DELETE' || typeof hash !== 'string') continue;
+      known ??= new Set(store.meta('uploadedContents') ?? []);
+      // Content the device does not hold cannot be sent: the server answers FILE_MISSING for it.
+      if (known.has(hash) || !store.hasContent(hash)) continue;
+      const size = change.values!.size;
+      const planned: PlannedUpload = byHash.get(hash) ?? { hash, size: typeof size === 'number' ? size : 0, objects: [] };
+      planned.objects.push({ entity, id: change.id });
+      byHash.set(hash, planned);
+    }
   }
   return [...byHash.values()];
 }
