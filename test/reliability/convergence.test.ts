@@ -18,7 +18,8 @@ import { listenNode, startTestServer, type NodeListener, type TestServer } from 
  * Invariants: no duplicate objects; every committed device change ends applied or in a failure
  * record; the commit hook ran exactly once per applied change (once per object version); after
  * a final sync every device holds exactly the server's view for its user. The devices talk to
- * the server's node:http listener, as deployed, so their syncs run in the sync lane.
+ * the server's node:http listener, as deployed, so their syncs run in the sync lane, and the
+ * download pages are a few objects each, so most syncs page.
  */
 
 const RUNS = Number(process.env.CONVERGENCE_RUNS ?? 4);
@@ -39,7 +40,8 @@ const registry = demoRegistryWithWorkOrderHooks({
 let server: TestServer;
 let listener: NodeListener;
 beforeAll(async () => {
-  server = await startTestServer({ registry, config: { seedDemoData: false } });
+  // Small pages, so that downloads (and the answers to uploads, own-writes.ts) span several.
+  server = await startTestServer({ registry, config: { seedDemoData: false }, limits: { downloadPageSize: 3, downloadResetPageSize: 5 } });
   listener = await listenNode(server);
 });
 afterAll(async () => {
