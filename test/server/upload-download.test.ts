@@ -125,6 +125,16 @@ describe("an upload's own writes in its download", () => {
     expect(upserted.filter((o) => o.__typename === 'Customer')).toHaveLength(Object.keys(customers).length);
   });
 
+  it("R8: a first sync's hook writes are in its first page, and only there", async () => {
+    const changes = [change('WorkOrder', { id: seedIds.workOrders.alicePump, op: 'UPDATE', baseVersion: 1, values: { title: 'phone:+31 10 999' }, base: { title: 'Replace bilge pump' } })];
+    const { pages } = await syncAllPages(server, 'alice', { changes });
+    expect(pages.length).toBeGreaterThan(1);
+    const harbor = pages[0]!.upserted.find((o) => o.__typename === 'Customer' && o.id === customers.harbor) as SyncObject | undefined;
+    expect(harbor?.phone).toBe('+31 10 999');
+    expect(occurrences(pages, `Customer:${customers.harbor}`)).toBe(1);
+    expectEachOnce(pages);
+  });
+
   it('R4: a replay, which applies nothing, pages through every change again', async () => {
     const checkpoint = await checkpointOf('alice');
     await syncAllPages(server, 'admin', { changes: Array.from({ length: 3 }, () => createWorkOrder('alice').change) });
