@@ -107,6 +107,14 @@ describe('R4 exactly once per (clientId, syncId)', () => {
     expect(hookRuns.get(wo.id)).toBe(3); // create, alice's DONE, admin's title: never the retry
   });
 
+  it('R4: the recorded outcome is compressed with lz4 where the database has it (PostgreSQL, not PGlite)', async () => {
+    const rows = (await server.database.db.execute(
+      sql`select attcompression::text as method from pg_attribute where attrelid = 'sync_uploads'::regclass and attname = 'outcome'`,
+    )) as unknown as { method: string }[] | { rows: { method: string }[] };
+    const [column] = Array.isArray(rows) ? rows : rows.rows;
+    expect(column!.method).toBe(databaseKind === 'postgres' ? 'l' : '');
+  });
+
   it('R4: the same upload sent twice at once is applied once', async () => {
     const wo = createWorkOrder('alice');
     const syncId = uuid();
