@@ -177,7 +177,7 @@ async function applyBatched(ctx: ApplyContext, probe: DatabaseProbe, change: Cha
   touched.length = 0;
   try {
     const applied = await applyChange(ctx, change);
-    return { ok: true, applied, affected: touched.length === 0 ? [] : touched.slice() };
+    return { ok: true, applied, affected: touched.slice() };
   } catch (error) {
     if (error instanceof UserCodeNeedsDatabase || probe.touched) return undefined;
     if (error instanceof ChangeFailure) return { ok: false, failure: error };

@@ -67,15 +67,21 @@ function changedCondition(model: EntityModel, snapshot: string, registry: Regist
   return conditions.length === 1 ? conditions[0]! : sql`(${sql.join(conditions, sql` or `)})`;
 }
 
+/** Narrows the changed rows a download step reads: a further condition, and only these ids. */
+export interface ChangedRowsScope {
+  where?: SQL;
+  ids?: Iterable<string>;
+}
+
 /**
  * The selection of one entity's rows changed since the snapshot (a page of them, by id), with their
  * visibility to the viewer; `scope` narrows it further (an upload's own writes, or all but them).
  */
-function changedSelection(model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow, scope?: SQL) {
+function changedSelection(model: EntityModel, viewer: Viewer, snapshot: string, registry: Registry, page?: PageWindow, scope: ChangedRowsScope = {}) {
   const where = downloadWhere(model, viewer);
   const visible = where ? sql`coalesce((${where}), false)` : sql`true`;
-  const condition = and(changedCondition(model, snapshot, registry), page?.after ? gt(model.table.id, page.after) : undefined, scope)!;
-  return { visible, options: { where: condition, orderById: true, ...(page ? { limit: page.limit } : {}) } };
+  const condition = and(changedCondition(model, snapshot, registry), page?.after ? gt(model.table.id, page.after) : undefined, scope.where)!;
+  return { visible, options: { where: condition, ids: scope.ids, orderById: true, ...(page ? { limit: page.limit } : {}) } };
 }
 
 /** The statement reading one entity's rows changed since the snapshot, with their visibility to the viewer, by id. */
@@ -158,7 +164,7 @@ export async function changedRows(
   snapshot: string,
   registry: Registry,
   page: PageWindow | undefined,
-  scope?: SQL,
+  scope?: ChangedRowsScope,
 ): Promise<ChangedRow[]> {
   const { visible, options } = changedSelection(model, viewer, snapshot, registry, page, scope);
   const rows = await selectRowsWith<boolean>(db, model.table, visible, options);

@@ -208,7 +208,7 @@ async function fillPage(
       await addDeletedObjects(db, { registry, viewer, since: cursor.since! }, deleted.slice(0, room), out);
       keys = deleted.map((k) => `${k.entity}:${k.id}`);
     } else if (cursor.since) {
-      const changed = await changedRows(db, current, viewer, cursor.since, registry, window, notWrittenBy(current.table.changedTx, cursor.uploadTx));
+      const changed = await changedRows(db, current, viewer, cursor.since, registry, window, { where: notWrittenBy(current.table.changedTx, cursor.uploadTx) });
       await addChangedRows(db, { registry, viewer, since: cursor.since }, current, changed.slice(0, room), out);
       keys = changed.map((c) => c.row.id as string);
     } else {

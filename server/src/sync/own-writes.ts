@@ -71,8 +71,7 @@ export async function addOwnWrites(db: Db, options: OwnWritesOptions, out: Downl
     if (since === null) {
       for (const row of await selectRows(db, model.table, { ids, where: downloadWhere(model, viewer), orderById: true })) out.upsert(model.name, row);
     } else {
-      const among = sql`${model.table.id} = any(${`{${ids.join(',')}}`}::uuid[])`;
-      await addChangedRows(db, { registry, viewer, since }, model, await changedRows(db, model, viewer, since, registry, undefined, among), out);
+      await addChangedRows(db, { registry, viewer, since }, model, await changedRows(db, model, viewer, since, registry, undefined, { ids }), out);
     }
   }
   if (since !== null) await addDeletedObjects(db, { registry, viewer, since }, deleted, out);
