@@ -17,6 +17,7 @@ import type { Registry } from '../../server/src/registry/registry.ts';
 import { listFailures } from '../../server/src/sync/failures.ts';
 import { synchronize, type SyncCore } from '../../server/src/sync/synchronize.ts';
 import type { ChangeInput } from '../../server/src/sync/types.ts';
+import { SEND_ROWS } from '../../server/src/sync/batch-store.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { demoRegistryWithWorkOrderHooks } from '../support/hooked-registry.ts';
 
@@ -120,6 +121,45 @@ describe('batched upload', () => {
       expect(result.outcomes.map((o) => o.status)).toEqual(['APPLIED', 'APPLIED', 'FAILED', 'APPLIED', 'APPLIED']);
       expect(result.failures[0]!.message).toContain('batch_test_hours');
       expect((await ordersById(ids)).map((r) => r.hoursSpent)).toEqual([0, 1, 0, 3, 4]);
+    } finally {
+      await database.db.execute(sql`alter table work_order drop constraint batch_test_hours`);
+    }
+  });
+
+  it('sends the writes of a large set while it checks the rest, and still finds the one change the database refuses', async () => {
+    const n = SEND_ROWS + 300;
+    const ids = await createOrders(n);
+    // When the last change is first checked (in the batch; again one by one), the writes of the
+    // first SEND_ROWS rows were sent already.
+    let updatesSentBeforeLast = -1;
+    const registry = demoRegistryWithWorkOrderHooks({
+      beforeCommit: ({ row }) => {
+        if (row.id === ids[n - 1] && updatesSentBeforeLast < 0) updatesSentBeforeLast = statements.filter((s) => /^with updated as \(update "work_order"/.test(s)).length;
+      },
+    });
+    await database.db.execute(sql`alter table work_order add constraint batch_test_hours check (hours_spent < 1000)`);
+    try {
+      // The refused row is in the first send, which fails while the rest are checked.
+      const refused = 7;
+      // Refused by a rule, in the batch and again one by one.
+      const invalid = 3;
+      statements = [];
+      const result = await synchronize(coreWith(registry), alice, input(ids.map((id, i) => ({
+        entity: 'WorkOrder', id, op: 'UPDATE', baseVersion: 1, values: { hoursSpent: i === refused ? 5000 : i === invalid ? -1 : 1 + (i % 5) },
+      }))));
+      expect(updatesSentBeforeLast).toBeGreaterThanOrEqual(1);
+      expect(result.outcomes.filter((o) => o.status === 'FAILED').map((o) => o.id)).toEqual([ids[invalid], ids[refused]]);
+      expect(result.failures.map((f) => [f.reason, f.objectId])).toEqual([['VALIDATION', ids[invalid]], ['VALIDATION', ids[refused]]]);
+      const rows = await ordersById(ids);
+      const failedRow = (i: number) => i === refused || i === invalid;
+      expect(rows.map((r) => [r.hoursSpent, r.version])).toEqual(ids.map((_, i) => (failedRow(i) ? [0, 1] : [1 + (i % 5), 2])));
+      // What the abandoned batch had recorded (a failure, the outcome) went with it: the failures
+      // stored are those returned, and a retry replays the outcome returned.
+      const stored = await listFailures(database.db, alice, { first: 50, offset: 0 });
+      expect(stored.filter((f) => f.syncId === result.syncId).map((f) => f.id).sort()).toEqual(result.failures.map((f) => f.id).sort());
+      const again = await synchronize(coreWith(registry), alice, { ...input([]), syncId: result.syncId, changes: [{ entity: 'WorkOrder', id: ids[0]!, op: 'UPDATE', baseVersion: 1, values: { hoursSpent: 9 } }] });
+      expect(again.replayed).toBe(true);
+      expect(again.outcomes).toEqual(result.outcomes);
     } finally {
       await database.db.execute(sql`alter table work_order drop constraint batch_test_hours`);
     }

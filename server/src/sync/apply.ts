@@ -64,6 +64,11 @@ export interface ApplyOptions {
   input: SyncInput;
   now: Date;
   log: HookErrorLogger;
+  /**
+   * Stores the upload's outcome (R4) in the same transaction, once it is known. In the batched
+   * path its statement is sent behind the last writes, before they are answered.
+   */
+  record(db: Db, outcome: UploadOutcome): Promise<void>;
 }
 
 /** Entities whose rules or hooks were seen using the database: their changes go one by one. */
@@ -81,37 +86,61 @@ function blamesAChange(error: unknown): boolean {
   return state !== undefined && /^(22|23|P0)[0-9A-Z]{3}$/.test(state);
 }
 
-/** Applies every change of the set; never throws for a single change's failure. */
+/** Applies every change of the set and records the outcome; never throws for a single change's failure. */
 export async function applyChanges(options: ApplyOptions): Promise<UploadOutcome> {
   const order = orderChanges(options.registry, options.input.changes);
   const anyBatchable = options.input.changes.some((c) => batchable(options.registry.get(c.entity)!, c));
-  let outcome: UploadOutcome | undefined;
   if (options.input.changes.length > 1 && anyBatchable) {
     try {
-      outcome = await options.db.transaction((savepoint) => applyInOrder({ ...options, db: savepoint }, order, true));
+      return await options.db.transaction((savepoint) => applyBatched({ ...options, db: savepoint }, order));
     } catch (error) {
       if (!blamesAChange(error)) throw error;
     }
   }
-  outcome ??= await applyInOrder(options, order, false);
+  const outcome = await applyInOrder(options, order);
   await insertFailures(options.db, outcome.failures);
+  await options.record(options.db, outcome);
+  return outcome;
+}
+
+/**
+ * The batched path, in the caller's savepoint. The failure records and the outcome are sent
+ * behind the batch's last writes, so the server builds them while the database still writes;
+ * then everything is awaited, and the first write that failed is thrown (the savepoint then
+ * undoes all of it, records included).
+ */
+async function applyBatched(options: ApplyOptions, order: number[]): Promise<UploadOutcome> {
+  const probe = new DatabaseProbe(options.db);
+  const batch = new BatchStore(options.db, options.viewer, probe, idsToLock(options.input.changes, order));
+  const outcome = await applyInOrder(options, order, { batch, probe });
+  // `flush` sends the waiting writes before its first await, so they go out before the records.
+  const written = batch.flush();
+  const recorded = Promise.allSettled([insertFailures(options.db, outcome.failures), options.record(options.db, outcome)]);
+  await written;
+  for (const result of await recorded) if (result.status === 'rejected') throw result.reason;
   return outcome;
 }
 
 /** The result of applying one change: applied (perhaps partly denied) or failed. */
 type Applied = { ok: true; applied: ChangeApplied; affected: readonly ObjectKey[] } | { ok: false; failure: ChangeFailure };
 
-async function applyInOrder(options: ApplyOptions, order: number[], batched: boolean): Promise<UploadOutcome> {
+/** A batch's store and the probe its rules and hooks see the database through. */
+interface Batched {
+  batch: BatchStore;
+  probe: DatabaseProbe;
+}
+
+/** Applies the changes in order: through the batch where it can (its writes may still be waiting), else one by one. */
+async function applyInOrder(options: ApplyOptions, order: number[], batched?: Batched): Promise<UploadOutcome> {
   const { db, registry, viewer, input, now } = options;
   const affected = new KeySet();
   const failures: FailureRecord[] = [];
   const outcomes: ChangeOutcome[] = new Array(input.changes.length);
-  const probe = new DatabaseProbe(db);
-  const batch = batched ? new BatchStore(db, viewer, probe, idsToLock(input.changes, order)) : undefined;
+  const batch = batched?.batch;
   // One context for every batched change (they share the transaction and the store); what a
   // change touches is collected afresh for each, and kept only when it is applied.
   const touched: ObjectKey[] = [];
-  const batchContext = batch && context(options, db, batch, probe.db, (key) => touched.push(key));
+  const batchContext = batched && context(options, db, batched.batch, batched.probe.db, (key) => touched.push(key));
   const failure = (change: ChangeInput, reason: FailureRecord['reason'], message: string, content: unknown): FailureRecord => {
     const record: FailureRecord = {
       id: randomUUID(), entity: change.entity, objectId: change.id, reason, message, content,
@@ -127,7 +156,7 @@ async function applyInOrder(options: ApplyOptions, order: number[], batched: boo
     const key = { entity: change.entity, id: change.id };
     let result: Applied | undefined;
     if (batchContext && batchable(model, change)) {
-      result = await applyBatched(batchContext, probe, change, touched);
+      result = await applyOneBatched(batchContext, batched.probe, change, touched);
       if (!result) usesDatabase.add(model);
     }
     if (!result) {
@@ -150,7 +179,6 @@ async function applyInOrder(options: ApplyOptions, order: number[], batched: boo
       : null;
     outcomes[index] = { ...key, status: applied.status, version: applied.version, failureId: denied?.id ?? null };
   }
-  await batch?.flush();
   return { outcomes, failures, affected: affected.values() };
 }
 
@@ -172,7 +200,7 @@ function context(options: ApplyOptions, db: Db, store: ApplyStore, userDb: Db, c
  * Applies a change through the batch; undefined when its rules or hooks need the database.
  * `touched` is the list the context collects into.
  */
-async function applyBatched(ctx: ApplyContext, probe: DatabaseProbe, change: ChangeInput, touched: ObjectKey[]): Promise<Applied | undefined> {
+async function applyOneBatched(ctx: ApplyContext, probe: DatabaseProbe, change: ChangeInput, touched: ObjectKey[]): Promise<Applied | undefined> {
   probe.touched = false;
   touched.length = 0;
   try {

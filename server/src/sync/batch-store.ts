@@ -2,14 +2,16 @@ import type { Db } from '../registry/define-entity.ts';
 import type { EntityModel } from '../registry/registry.ts';
 import type { Viewer } from '../registry/viewer.ts';
 import { directStore, lockRows, type ApplyStore, type LockedRow } from './apply-store.ts';
-import { insertRows, updateRows, type RowUpdate } from './bulk-write.ts';
+import { countUpdated, insertRows, updateStatement, type RowUpdate } from './bulk-write.ts';
 import type { Row } from './types.ts';
 import { UserCodeNeedsDatabase, type DatabaseProbe } from './user-code-probe.ts';
 
 /**
  * The batched upload's store (apply.ts): row locks are taken for all the objects of an entity the
  * change set names in one statement, and writes wait in order, merged into one statement per run
- * of same-shaped writes, until something must read the database (`flush`).
+ * of same-shaped writes. Once enough rows wait, their statements are sent without waiting for
+ * the answer: the database writes them while the next changes are checked, and the answers are
+ * awaited (the first failure thrown) when something must read the database (`flush`).
  *
  * What a change reads is what the one-by-one path would read, with one difference, documented in
  * docs/sync-api.md: the rows of an entity and their read-rule flags are read once for the run of
@@ -17,6 +19,13 @@ import { UserCodeNeedsDatabase, type DatabaseProbe } from './user-code-probe.ts'
  * as they were before the run. Writes to any other entity, or a change applied on its own, make
  * the next lock read again.
  */
+
+/**
+ * Rows whose writes are sent together while the batch goes on. Smaller sends overlap more of the
+ * database's work with the server's (only the last send is waited for alone); each costs a
+ * statement and its statement-level triggers.
+ */
+export const SEND_ROWS = 500;
 
 /**
  * The waiting writes of a run of changes to one entity. Rows are distinct (a second change of an
@@ -50,6 +59,10 @@ export class BatchStore implements ApplyStore {
   private readonly used = new Set<string>();
   private readonly writesByEntity = new Map<string, number>();
   private writes = 0;
+  /** Rows written since the last send. */
+  private waiting = 0;
+  /** The statements sent and not yet awaited, each settled with its failure (undefined: none). */
+  private readonly sent: Promise<unknown>[] = [];
 
   constructor(
     private readonly db: Db,
@@ -83,6 +96,7 @@ export class BatchStore implements ApplyStore {
 
   async insert(model: EntityModel, row: Row): Promise<void> {
     this.writesOf(model).inserts.push(row);
+    this.sendWhenFull();
   }
 
   async update(model: EntityModel, existing: Row, diff: Row, now: Date): Promise<number> {
@@ -95,24 +109,51 @@ export class BatchStore implements ApplyStore {
     group.rows.push({ id: existing.id as string, values: diff });
     writes.updates.set(shape, group);
     writes.now = now;
+    this.sendWhenFull();
     // The row is locked, so the UPDATE's `version + 1` is exactly this.
     return (existing.version as number) + 1;
   }
 
-  /** Runs the waiting writes, entity by entity in the order the changes made them. */
+  /** Runs the waiting writes and waits for every write sent; throws the first that failed. */
   async flush(): Promise<void> {
+    this.send();
+    const failures = await Promise.all(this.sent.splice(0));
+    const failure = failures.find((f) => f !== undefined);
+    if (failure !== undefined) throw failure;
+  }
+
+  private sendWhenFull(): void {
+    if (++this.waiting >= SEND_ROWS) this.send();
+  }
+
+  /**
+   * Sends the waiting writes' statements, entity by entity in the order the changes made them,
+   * without waiting: the connection runs them in that order. A failure aborts the transaction, so
+   * what is sent after it fails too; `flush` throws the first.
+   */
+  private send(): void {
+    this.waiting = 0;
     for (const writes of this.pending.splice(0)) {
-      if (writes.inserts.length > 0) await insertRows(this.db, writes.model, writes.inserts);
+      if (writes.inserts.length > 0) this.track(insertRows(this.db, writes.model, writes.inserts));
       for (const { attributes, rows } of writes.updates.values()) {
-        const updated = await updateRows(this.db, writes.model, attributes, rows, writes.now!);
-        if (updated === false) {
+        const statement = updateStatement(writes.model, attributes, rows, writes.now!);
+        if (!statement) {
           const direct = directStore(this.db, this.viewer);
-          for (const row of rows) await direct.update(writes.model, { id: row.id }, row.values, writes.now!);
-        } else if (updated !== rows.length) {
-          throw new BatchAbandoned(`${writes.model.name}: ${rows.length - updated} locked rows were not updated`);
+          for (const row of rows) this.track(direct.update(writes.model, { id: row.id }, row.values, writes.now!));
+          continue;
         }
+        this.track(
+          countUpdated(this.db, statement).then((updated) => {
+            if (updated !== rows.length) throw new BatchAbandoned(`${writes.model.name}: ${rows.length - updated} locked rows were not updated`);
+          }),
+        );
       }
     }
+  }
+
+  /** Keeps a sent statement's outcome for `flush`; nothing is left unhandled meanwhile. */
+  private track(write: Promise<unknown>): void {
+    this.sent.push(write.then(noFailure, (error: unknown) => error ?? new Error('A batched write failed')));
   }
 
   /** Something outside this store wrote (a change applied on its own): read every lock again. */
@@ -142,6 +183,8 @@ export class BatchStore implements ApplyStore {
     if (this.probe.touched) throw new UserCodeNeedsDatabase();
   }
 }
+
+const noFailure = (): undefined => undefined;
 
 /** The per-entity ids a change set creates or updates, in the order they are applied. */
 export function idsToLock(changes: readonly { entity: string; id: string; op: string }[], order: readonly number[]): Map<string, string[]> {

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { queryRows } from '../db/query-rows.ts';
 import type { Db } from '../registry/define-entity.ts';
@@ -32,11 +32,12 @@ function jsonValue(column: PgColumn, value: unknown): unknown {
 }
 
 /**
- * Writes `attributes` of every row in one UPDATE, bumping each row's version, and returns how
- * many rows it updated; false when some value has no JSON form (the caller writes row by row).
- * It stamps `changed_tx` itself, which spares the change-tracking trigger's function call per row.
+ * The UPDATE that writes `attributes` of every row, bumping each row's version, and answers how
+ * many rows it updated (`countUpdated`); null when some value has no JSON form (the caller writes
+ * row by row). It stamps `changed_tx` itself, which spares the change-tracking trigger's function
+ * call per row. Built synchronously, so that the caller decides when it is sent.
  */
-export async function updateRows(db: Db, model: EntityModel, attributes: readonly string[], rows: readonly RowUpdate[], now: Date): Promise<number | false> {
+export function updateStatement(model: EntityModel, attributes: readonly string[], rows: readonly RowUpdate[], now: Date): SQL | null {
   const table = model.table;
   const columns = attributes.map((name) => model.attributes.get(name)!.column);
   const records: Record<string, unknown>[] = [];
@@ -45,31 +46,39 @@ export async function updateRows(db: Db, model: EntityModel, attributes: readonl
     for (let i = 0; i < attributes.length; i++) {
       const value = values[attributes[i]!];
       const encoded = jsonValue(columns[i]!, value);
-      if (encoded === undefined && value != null) return false;
+      if (encoded === undefined && value != null) return null;
       record[columns[i]!.name] = encoded;
     }
     records.push(record);
   }
   const assignments = columns.map((column) => sql`${sql.identifier(column.name)} = v.${sql.identifier(column.name)}`);
-  const [updated] = await queryRows<{ count: number }>(
-    db,
-    sql`with updated as (update ${table} set ${sql.join(assignments, sql`, `)},
+  return sql`with updated as (update ${table} set ${sql.join(assignments, sql`, `)},
       ${sql.identifier(table.version.name)} = ${table.version} + 1,
       ${sql.identifier(table.changedAt.name)} = ${sql.param(now, table.changedAt)},
       ${sql.identifier(table.changedTx.name)} = pg_current_xact_id()
       from json_populate_recordset(null::${table}, ${JSON.stringify(records)}::json) as v
       where ${table.id} = v.${sql.identifier(table.id.name)}
       returning 1)
-      select count(*)::int as count from updated`,
-  );
+      select count(*)::int as count from updated`;
+}
+
+/** Runs an `updateStatement`; answers how many rows it updated. */
+export async function countUpdated(db: Db, statement: SQL): Promise<number> {
+  const [updated] = await queryRows<{ count: number }>(db, statement);
   return Number(updated!.count);
 }
 
-/** Inserts complete rows, as few statements as the parameter limit allows. */
+/**
+ * Inserts complete rows, in as few statements as the parameter limit allows. Every statement is
+ * sent before the first is answered, so that they reach the database in order even when the
+ * caller does not wait.
+ */
 export async function insertRows(db: Db, model: EntityModel, rows: readonly Row[]): Promise<void> {
   const perRow = Math.max(1, Object.keys(rows[0] ?? {}).length);
   const chunk = Math.max(1, Math.floor(MAX_PARAMETERS / perRow));
+  const statements: Promise<unknown>[] = [];
   for (let start = 0; start < rows.length; start += chunk) {
-    await db.insert(model.table).values(rows.slice(start, start + chunk));
+    statements.push(db.insert(model.table).values(rows.slice(start, start + chunk)).then());
   }
+  await Promise.all(statements);
 }

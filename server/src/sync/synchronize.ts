@@ -62,8 +62,10 @@ async function upload(core: SyncCore, viewer: Viewer, input: SyncInput): Promise
         const { now, id } = await transactionStart(tx);
         const previous = await claimUpload(tx, viewer, input.clientId, input.syncId, now);
         if (previous) return { outcome: previous, replayed: true, tx: null };
-        const outcome = await applyChanges({ db: tx, registry: core.registry, blobs: core.blobs, viewer, input, now, log: core.log ?? consoleHookLogger });
-        await recordUpload(tx, input.clientId, input.syncId, outcome);
+        const outcome = await applyChanges({
+          db: tx, registry: core.registry, blobs: core.blobs, viewer, input, now, log: core.log ?? consoleHookLogger,
+          record: (db, applied) => recordUpload(db, input.clientId, input.syncId, applied),
+        });
         return { outcome, replayed: false, tx: id };
       });
     } catch (error) {
