@@ -103,10 +103,16 @@ const ACCEPT = 'application/graphql-response+json, application/graphql+json, app
 
 const decoder = new TextDecoder();
 
+const NOT_ASCII = /[^\x00-\x7f]/;
+
 /** The UTF-8 length of a string, without encoding it. */
 function utf8Length(text: string): number {
+  // Up to the first character beyond ASCII (found by the regex engine, not a loop of
+  // `charCodeAt`), every character is one byte: a change set's JSON is mostly, often all, ASCII.
+  const first = text.search(NOT_ASCII);
+  if (first === -1) return text.length;
   let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = first; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x80) continue;
     if (code < 0x800) bytes += 1;

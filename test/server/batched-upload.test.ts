@@ -188,6 +188,25 @@ describe('batched upload', () => {
     expect((await ordersById(ids)).map((r) => r.description)).toEqual(['saw 0', 'saw 1', 'saw 2', 'saw 3']);
   });
 
+  it("sends what a hook touches (HookContext.touch, even taken out of its context), batched and one by one", async () => {
+    const registry = demoRegistryWithWorkOrderHooks({
+      beforeCommit: ({ row, touch }) => {
+        if (String(row.title).startsWith('touch ')) touch('Customer', String(row.customerId));
+      },
+    });
+    const [first, second, alone] = await createOrders(3);
+    const update = (id: string, title: string): ChangeInput => ({ entity: 'WorkOrder', id, op: 'UPDATE', baseVersion: 1, values: { title } });
+    const touchedIn = (result: Awaited<ReturnType<typeof synchronize>>) => result.upserted.filter((o) => o.entity === 'Customer').map((o) => o.row.id);
+    const selection = (...ids: string[]) => ids.map((id) => ({ entity: 'WorkOrder', id }));
+
+    const batched = await synchronize(coreWith(registry), alice, { ...input([update(first!, 'touch one'), update(second!, 'plain')]), selection: selection(first!, second!) });
+    expect(touchedIn(batched)).toEqual([seedIds.customers.harbor]);
+    const oneByOne = await synchronize(coreWith(registry), alice, { ...input([update(alone!, 'touch alone')]), selection: selection(alone!) });
+    expect(touchedIn(oneByOne)).toEqual([seedIds.customers.harbor]);
+    const untouched = await synchronize(coreWith(registry), alice, { ...input([update(first!, 'plain again'), update(second!, 'plain again')]), selection: selection(first!, second!) });
+    expect(touchedIn(untouched)).toEqual([]);
+  });
+
   it('applies two changes of one object in one set in order', async () => {
     const [id] = await createOrders(1);
     const others = await createOrders(3);

@@ -85,6 +85,17 @@ describe('selectRows', () => {
     expect(await selectRows(database.db, kinds, { where: eq(kinds.label, 'nobody') })).toEqual([]);
   });
 
+  it('selects by a list of ids: none, UUIDs, and text ids that need escaping in the array literal', async () => {
+    expect((await selectRows(database.db, kinds, { ids: [ids[2]!, ids[0]!], orderById: true })).map((row) => row.id)).toEqual([ids[0], ids[2]]);
+    expect(await selectRows(database.db, kinds, { ids: [] })).toEqual([]);
+    const named = pgTable('row_select_text_ids', { id: text('id').primaryKey(), label: text('label') });
+    await database.db.execute(sql.raw(`create table row_select_text_ids (id text primary key, label text)`));
+    const odd = ['quote " in it', 'back\\slash', 'comma, brace }', 'plain'];
+    await database.db.insert(named).values(odd.map((id) => ({ id, label: id.length.toString() })));
+    const found = await selectRows(database.db, named, { ids: new Set(odd.slice(0, 3)) });
+    expect(found.map((row) => row.id).sort()).toEqual(odd.slice(0, 3).sort());
+  });
+
   it('reads a value beside each row, and locks the rows it reads when asked', async () => {
     const expected = await database.db.select().from(kinds).orderBy(asc(kinds.id));
     const marked = await selectRowsWith<boolean>(database.db, kinds, sql`${kinds.label} is not null`, { orderById: true });

@@ -28,8 +28,8 @@ export interface ApplyContext {
   viewer: Viewer;
   now: Date;
   log: HookErrorLogger;
-  /** Objects whose state must reach the device. */
-  touch(key: ObjectKey): void;
+  /** Objects whose state must reach the device; handed to hooks as it is (`HookContext.touch`). */
+  touch(entity: string, id: string): void;
   /** Objects the device must remove. */
   remove(key: ObjectKey): void;
 }
@@ -50,7 +50,7 @@ function hookContext(ctx: ApplyContext, op: HookContext<SyncTable>['op'], row: R
     previous,
     changed: new Set(changed),
     now: ctx.now,
-    touch: (entity: string, id: string) => ctx.touch({ entity, id }),
+    touch: ctx.touch,
   } as HookContext<SyncTable>;
 }
 

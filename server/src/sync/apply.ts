@@ -191,7 +191,7 @@ function context(options: ApplyOptions, db: Db, store: ApplyStore, userDb: Db, c
     viewer: options.viewer,
     now: options.now,
     log: options.log,
-    touch: collect,
+    touch: (entity, id) => collect({ entity, id }),
     remove: collect,
   };
 }

@@ -50,7 +50,11 @@ function compile(table: IdTable): CompiledTable {
 
 /** An array literal of ids (one parameter however many; drizzle's `inArray` binds one each). */
 function arrayLiteral(ids: Iterable<string>): string {
-  return `{${Array.from(ids, (id) => `"${id.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+  const list = Array.isArray(ids) ? (ids as string[]) : Array.from(ids);
+  if (list.length === 0) return '{}';
+  // Ids are UUIDs as a rule: then one test of them all replaces an escape per id.
+  if (!/[\\"]/.test(list.join(''))) return `{"${list.join('","')}"}`;
+  return `{${list.map((id) => `"${id.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 
 /** A row as the driver returned it, decoded the way drizzle decodes a selected column. */
