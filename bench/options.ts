@@ -9,8 +9,9 @@ export interface BenchOptions {
   firstSyncObjects: number;
   /** W2: rows in the small and the large table; `changed` objects change between syncs. */
   incremental: { small: number; large: number; owned: number; changed: number };
-  /** W3: changed objects uploaded in one sync. */
+  /** W3: changed objects uploaded in one sync, and its timed runs per side (median taken). */
   uploadObjects: number;
+  uploadRuns: number;
   /** W4: concurrency levels and requests per client per round. */
   selective: { clients: number[]; requestsPerRound: number; rounds: number };
   /** W5: objects applied. */
@@ -29,6 +30,7 @@ export const quickOptions: BenchOptions = {
   firstSyncObjects: 5_000,
   incremental: { small: 1_000, large: 20_000, owned: 500, changed: 10 },
   uploadObjects: 1_000,
+  uploadRuns: 3,
   selective: { clients: [1, 4, 16], requestsPerRound: 64, rounds: 2 },
   applyObjects: 5_000,
   // The two largest span several pages of a complete download, so their server heaps compare.
@@ -43,6 +45,9 @@ export const fullOptions: BenchOptions = {
   firstSyncObjects: 100_000,
   incremental: { small: 1_000, large: 1_000_000, owned: 500, changed: 10 },
   uploadObjects: 10_000,
+  // More than the other heavy workloads: an upload's time moves with the machine's moment (on a
+  // host that steals CPU, 1.1–1.4 s from one run of five to the next), and each run is short.
+  uploadRuns: 11,
   selective: { clients: [1, 16, 64], requestsPerRound: 1280, rounds: 5 },
   applyObjects: 100_000,
   scaleSizes: [10_000, 100_000, 1_000_000],

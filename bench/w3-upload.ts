@@ -60,7 +60,7 @@ export const upload: Workload = {
             run: () => fetchBaseline(`${main.baselineUrl}/upsert`, users.uploader, { method: 'POST', body: JSON.stringify(baselineRows) }),
           },
         },
-        options.runs,
+        options.uploadRuns,
       );
       return {
         rows: [ratioRow({ case: `${ids.length} objects`, subject: median(samples.sdk), baseline: median(samples.baseline), unit: 'ms', target: { op: '<=', value: 2.0 } })],
