@@ -113,10 +113,9 @@ async function applyBatched(options: ApplyOptions, order: number[]): Promise<Upl
   const probe = new DatabaseProbe(options.db);
   const batch = new BatchStore(options.db, options.viewer, probe, idsToLock(options.input.changes, order));
   const outcome = await applyInOrder(options, order, { batch, probe });
-  // `flush` sends the waiting writes before its first await, so they go out before the records.
-  const written = batch.flush();
+  batch.send();
   const recorded = Promise.allSettled([insertFailures(options.db, outcome.failures), options.record(options.db, outcome)]);
-  await written;
+  await batch.flush();
   for (const result of await recorded) if (result.status === 'rejected') throw result.reason;
   return outcome;
 }

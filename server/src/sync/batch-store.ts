@@ -114,7 +114,7 @@ export class BatchStore implements ApplyStore {
     return (existing.version as number) + 1;
   }
 
-  /** Runs the waiting writes and waits for every write sent; throws the first that failed. */
+  /** Sends the waiting writes and waits for every write sent; throws the first that failed. */
   async flush(): Promise<void> {
     this.send();
     const failures = await Promise.all(this.sent.splice(0));
@@ -131,7 +131,7 @@ export class BatchStore implements ApplyStore {
    * without waiting: the connection runs them in that order. A failure aborts the transaction, so
    * what is sent after it fails too; `flush` throws the first.
    */
-  private send(): void {
+  send(): void {
     this.waiting = 0;
     for (const writes of this.pending.splice(0)) {
       if (writes.inserts.length > 0) this.track(insertRows(this.db, writes.model, writes.inserts));
