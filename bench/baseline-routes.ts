@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BenchDatabase } from './bench-database.ts';
+import { randomUUID } from 'node:crypto';
+import type { BenchDatabase, RawRow } from './bench-database.ts';
+import { TRACKED_ENTITY } from './data.ts';
 
 /**
  * The baselines a user could write by hand: a bare `node:http` handler that runs the SQL the
  * sync server would need and answers with `JSON.stringify` of the rows. No GraphQL, no paging,
  * no checkpoint, no access-rule machinery beyond the `assignee_id = <user>` condition, no
- * change tracking. The user comes from the same `Authorization: Bearer dev:<user>` header.
+ * change tracking (except W3's second reference, which measures what change tracking and the
+ * sync's other rules cost the database). The user comes from the same `Authorization: Bearer dev:<user>` header.
  */
 
 /** The columns of a work order as the device gets them, the calculated `is_overdue` included. */
@@ -19,6 +22,39 @@ const UPSERT = `insert into baseline_work_order (id, title, description, status,
   on conflict (id) do update set title = excluded.title, description = excluded.description, status = excluded.status,
     due_date = excluded.due_date, hours_spent = excluded.hours_spent,
     version = baseline_work_order.version + 1, changed_at = now()`;
+
+/**
+ * W3's second reference: the statements the sync's rules make its server run for an upload, run
+ * by hand on the tracked copy (the sync's triggers and row history), without the sync's own
+ * JavaScript. In one transaction: claim the upload (R4), lock and read the rows (R3, R5: the
+ * merge, the rules and the hooks need them), write the changed attributes, store the outcome
+ * (R4); then read the post-commit state back to answer it (R8).
+ */
+async function upsertTracked(database: BenchDatabase, user: string, text: string): Promise<RawRow[]> {
+  const rows = JSON.parse(text) as { id: string }[];
+  const syncId = randomUUID();
+  const tx = await database.transaction(async (query) => {
+    const [start] = await query('select now() as now, pg_current_xact_id()::text as tx');
+    await query('insert into sync_uploads (client_id, sync_id, viewer_id, created_at) values ($1, $2, $3, $4) on conflict do nothing', [
+      'tracked-baseline', syncId, user, start!.now,
+    ]);
+    const locked = await query(
+      'select *, assignee_id = $2 as readable from tracked_work_order where id = any($1::uuid[]) order by id for update',
+      [rows.map((row) => row.id), user],
+    );
+    if (locked.some((row) => row.readable !== true)) throw new Error('a row the user may not write');
+    await query(
+      `update tracked_work_order t set title = v.title, hours_spent = v.hours_spent, version = t.version + 1, changed_at = $2,
+        changed_tx = pg_current_xact_id()
+      from json_populate_recordset(null::tracked_work_order, $1::text::json) v where t.id = v.id`,
+      [text, start!.now],
+    );
+    const outcome = { outcomes: locked.map((row) => [TRACKED_ENTITY, row.id, 'APPLIED', Number(row.version) + 1, null]) };
+    await query("update sync_uploads set outcome = $1::text::jsonb where client_id = 'tracked-baseline' and sync_id = $2", [JSON.stringify(outcome), syncId]);
+    return start!.tx as string;
+  });
+  return database.query(`select ${WORK_ORDER_COLUMNS} from tracked_work_order where changed_tx = $1::xid8 and assignee_id = $2`, [tx, user]);
+}
 
 function userOf(request: IncomingMessage): string | null {
   const match = /^Bearer dev:(\S+)$/.exec(request.headers.authorization ?? '');
@@ -37,7 +73,7 @@ function send(response: ServerResponse, status: number, payload: unknown): void 
   response.end(text);
 }
 
-/** The request handler: `GET /full`, `GET /object?id=`, `GET /ping`, `POST /upsert`. */
+/** The request handler: `GET /full`, `GET /object?id=`, `GET /ping`, `POST /upsert`, `POST /upsert-tracked`. */
 export function createBaselineHandler(database: BenchDatabase) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
@@ -57,6 +93,9 @@ export function createBaselineHandler(database: BenchDatabase) {
       if (url.pathname === '/upsert' && request.method === 'POST') {
         await database.query(UPSERT, [await body(request)]);
         return send(response, 200, { ok: true });
+      }
+      if (url.pathname === '/upsert-tracked' && request.method === 'POST') {
+        return send(response, 200, await upsertTracked(database, user, await body(request)));
       }
       send(response, 404, { error: 'not found' });
     } catch (error) {

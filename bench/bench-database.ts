@@ -13,12 +13,17 @@ import { openDatabase, usePglite, type Database } from '../server/src/db/connect
 /** A row of a raw query. */
 export type RawRow = Record<string, unknown>;
 
+/** Runs one SQL statement. */
+export type RawQuery = (text: string, params?: unknown[]) => Promise<RawRow[]>;
+
 export interface BenchDatabase {
   kind: 'pglite' | 'postgres';
   /** What the sync server runs on. */
   database: Database;
   /** Runs one SQL statement without the sync server's layers. */
   query(text: string, params?: unknown[]): Promise<RawRow[]>;
+  /** Runs `work` in one transaction, its statements through the `query` it is given. */
+  transaction<T>(work: (query: RawQuery) => Promise<T>): Promise<T>;
   /** Closes every connection (and drops a PostgreSQL database). */
   close(): Promise<void>;
 }
@@ -40,6 +45,7 @@ async function openPglite(): Promise<BenchDatabase> {
     kind: 'pglite',
     database: { ...database, close: async () => {} },
     query: async (text, params) => (await client.query<RawRow>(text, params)).rows,
+    transaction: (work) => client.transaction((tx) => work(async (text, params) => (await tx.query<RawRow>(text, params)).rows)),
     close: () => client.close(),
   };
 }
@@ -57,6 +63,8 @@ async function openPostgres(baseUrl: string): Promise<BenchDatabase> {
     kind: 'postgres',
     database,
     query: (text, params) => raw.unsafe<RawRow[]>(text, params as postgres.ParameterOrJSON<never>[] | undefined),
+    transaction: async (work) =>
+      (await raw.begin((tx) => work((text, params) => tx.unsafe<RawRow[]>(text, params as postgres.ParameterOrJSON<never>[] | undefined)))) as Awaited<ReturnType<typeof work>>,
     close: async () => {
       await raw.end({ timeout: 5 });
       await database.close();

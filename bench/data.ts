@@ -1,3 +1,5 @@
+import { trackingTriggers } from '../server/src/db/change-tracking.ts';
+
 /**
  * The data sets, made in the database with `generate_series` (as the paged-download test does):
  * work orders of the demo domain, 13 fields each on the wire (the system fields, 8 attributes and
@@ -42,6 +44,22 @@ export function createBaselineTable(user: string): string[] {
   ];
 }
 
+/**
+ * The second reference of W3: another plain copy of the same rows, with the sync's change
+ * tracking (its triggers, the row history they write), where a bare handler runs by hand the
+ * statements the sync's rules make the server run (`baseline-routes.ts`, `POST /upsert-tracked`).
+ */
+export function createTrackedTable(user: string): string[] {
+  return [
+    'create table tracked_work_order (like work_order including defaults including constraints including indexes)',
+    `insert into tracked_work_order select * from work_order where assignee_id = '${user}'`,
+    ...trackingTriggers('tracked_work_order', TRACKED_ENTITY).map((trigger) => `create trigger ${trigger}`),
+  ];
+}
+
+/** The entity name the tracked copy's history and tombstones are kept under. */
+export const TRACKED_ENTITY = 'TrackedWorkOrder';
+
 /** Changes `count` of the user's work orders outside the sync API, as another service would. */
 export function touchWorkOrders(user: string, count: number): string {
   return `update work_order set hours_spent = hours_spent + 1, changed_at = now(), version = version + 1
@@ -80,7 +98,7 @@ export function mainDataSet(options: { firstSyncObjects: number; scaleSizes: num
   ]);
   const total = [...owned.values()].reduce((a, b) => a + b, 0);
   if (total < options.incremental.large) owned.set(users.filler, options.incremental.large - total);
-  return [...[...owned].flatMap(([user, count]) => insertWorkOrders(user, count)), ...createBaselineTable(users.uploader), 'analyze'];
+  return [...[...owned].flatMap(([user, count]) => insertWorkOrders(user, count)), ...createBaselineTable(users.uploader), ...createTrackedTable(users.uploader), 'analyze'];
 }
 
 /** The small W2 server: the W2 user's work orders and filler up to `incremental.small` rows. */

@@ -47,6 +47,23 @@ function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/**
+ * The tracking triggers of one table (entity `entity`), as `create trigger` bodies: the name
+ * first. They call the functions `installChangeTracking` creates.
+ */
+export function trackingTriggers(tableName: string, entity: string): string[] {
+  const table = quoteIdent(tableName);
+  const name = quoteLiteral(entity);
+  return [
+    // Only rows not stamped yet: a default (inserts) or the sync's own UPDATE set the id
+    // already, and a condition costs far less per row than calling the function.
+    `sync_track_write before insert or update on ${table} for each row when (new.changed_tx is distinct from pg_current_xact_id()) execute function sync_stamp_change()`,
+    `sync_track_insert after insert on ${table} referencing new table as sync_new for each statement execute function sync_clear_tombstones(${name})`,
+    `sync_track_update after update on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${name})`,
+    `sync_track_delete after delete on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${name})`,
+  ];
+}
+
 /** Creates or replaces the tracking function and triggers; safe when servers start together. */
 export async function installChangeTracking(db: Db, registry: Registry): Promise<void> {
   await db.transaction(async (tx) => {
@@ -54,16 +71,7 @@ export async function installChangeTracking(db: Db, registry: Registry): Promise
     for (const definition of [STAMP_FUNCTION, HISTORY_FUNCTION, CLEAR_TOMBSTONES_FUNCTION]) await tx.execute(definition);
     for (const model of registry.list) {
       const table = quoteIdent(model.tableName);
-      const entity = quoteLiteral(model.name);
-      const triggers = [
-        // Only rows not stamped yet: a default (inserts) or the sync's own UPDATE set the id
-        // already, and a condition costs far less per row than calling the function.
-        `sync_track_write before insert or update on ${table} for each row when (new.changed_tx is distinct from pg_current_xact_id()) execute function sync_stamp_change()`,
-        `sync_track_insert after insert on ${table} referencing new table as sync_new for each statement execute function sync_clear_tombstones(${entity})`,
-        `sync_track_update after update on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${entity})`,
-        `sync_track_delete after delete on ${table} referencing old table as sync_old for each statement execute function sync_record_history(${entity})`,
-      ];
-      for (const trigger of triggers) {
+      for (const trigger of trackingTriggers(model.tableName, model.name)) {
         // Dropped first: an older server installed some of these as row-level triggers.
         await tx.execute(sql.raw(`drop trigger if exists ${trigger.split(' ')[0]} on ${table}`));
         await tx.execute(sql.raw(`create trigger ${trigger}`));
