@@ -1,5 +1,5 @@
-import type { Database } from '@offline-sync/client-sdk';
-import { fetchBaseline, openClient } from './clients.ts';
+import { availableParallelism } from 'node:os';
+import { startClientThread, type ClientThread } from './client-threads.ts';
 import { users } from './data.ts';
 import { now, percentile } from './harness.ts';
 import { ratioRow, type RatioRow } from './results.ts';
@@ -9,22 +9,21 @@ import type { Workload } from './workload.ts';
  * W4: selective sync of one object (R16) by 1, 16 and 64 concurrent clients, each an SDK
  * database of its own issuing requests back to back, against the same number of workers
  * fetching the same row from the bare handler. Rounds of the two alternate at every level.
+ * The clients of both sides run on as many threads as the machine has cores (`client-threads.ts`),
+ * split evenly between them.
  */
 
-/** Latencies of every request and the wall time of one round of `workers` × `perWorker` requests. */
-async function load(workers: number, perWorker: number, request: (worker: number) => Promise<unknown>) {
-  const latencies: number[] = [];
+/** How many of `level` clients each thread runs. */
+function split(level: number, threads: number): number[] {
+  return Array.from({ length: threads }, (_, i) => Math.floor(level / threads) + (i < level % threads ? 1 : 0));
+}
+
+/** Latencies of every request and the wall time of one round of `level` clients × `perClient` requests. */
+async function load(threads: ClientThread[], level: number, side: 'sdk' | 'baseline', perClient: number) {
   const start = now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      for (let i = 0; i < perWorker; i++) {
-        const begin = now();
-        await request(worker);
-        latencies.push(now() - begin);
-      }
-    }),
-  );
-  return { latencies, elapsed: now() - start };
+  const shares = split(level, threads.length);
+  const parts = await Promise.all(threads.map((thread, i) => (shares[i]! > 0 ? thread.round({ side, clients: shares[i]!, perClient }) : [])));
+  return { latencies: parts.flat(), elapsed: now() - start };
 }
 
 export const selectiveSync: Workload = {
@@ -34,29 +33,23 @@ export const selectiveSync: Workload = {
     const { clients: levels, requestsPerRound, rounds } = options.selective;
     const [row] = await main.sql(`select id from work_order where assignee_id = '${users.selector}' order by id limit 1`);
     const id = String(row!.id);
-    const objects = [{ entity: 'WorkOrder' as const, id }];
-    const clients: Database[] = [];
+    const threadCount = Math.min(availableParallelism(), Math.max(...levels));
+    const threads: ClientThread[] = [];
     try {
-      for (let i = 0; i < Math.max(...levels); i++) {
-        const client = await openClient(main.syncUrl, users.selector);
-        await client.synchronize({ mode: 'selected', objects });
-        clients.push(client);
+      for (const clients of split(Math.max(...levels), threadCount)) {
+        threads.push(await startClientThread({ syncUrl: main.syncUrl, baselineUrl: main.baselineUrl, user: users.selector, objectId: id, clients }));
       }
-      const sides = {
-        sdk: (worker: number) => clients[worker]!.synchronize({ mode: 'selected', objects }),
-        baseline: () => fetchBaseline(`${main.baselineUrl}/object?id=${id}`, users.selector),
-      };
       const rows: RatioRow[] = [];
       const perLevel: Record<string, unknown> = {};
       for (const level of levels) {
         const perWorker = Math.max(1, Math.round(requestsPerRound / level));
         const stats = { sdk: { latencies: [] as number[], elapsed: 0 }, baseline: { latencies: [] as number[], elapsed: 0 } };
         // An untimed round of each first: the connections, the JIT and the heaps settle at this level.
-        await load(level, perWorker, sides.sdk);
-        await load(level, perWorker, sides.baseline);
+        await load(threads, level, 'sdk', perWorker);
+        await load(threads, level, 'baseline', perWorker);
         for (let round = 0; round < rounds; round++) {
           for (const side of round % 2 ? (['baseline', 'sdk'] as const) : (['sdk', 'baseline'] as const)) {
-            const { latencies, elapsed } = await load(level, perWorker, sides[side]);
+            const { latencies, elapsed } = await load(threads, level, side, perWorker);
             stats[side].latencies.push(...latencies);
             stats[side].elapsed += elapsed;
           }
@@ -70,9 +63,9 @@ export const selectiveSync: Workload = {
         );
         perLevel[`${level}`] = { requests: stats.sdk.latencies.length, sdkElapsedMs: stats.sdk.elapsed, baselineElapsedMs: stats.baseline.elapsed };
       }
-      return { rows, notes: { object: id, perLevel } };
+      return { rows, notes: { object: id, clientThreads: threadCount, perLevel } };
     } finally {
-      for (const client of clients) await client.close();
+      for (const thread of threads) await thread.close();
     }
   },
 };
