@@ -8,7 +8,8 @@ import { TRACKED_ENTITY } from './data.ts';
  * sync server would need and answers with `JSON.stringify` of the rows. No GraphQL, no paging,
  * no checkpoint, no access-rule machinery beyond the `assignee_id = <user>` condition, no
  * change tracking (except W3's second reference, which measures what change tracking and the
- * sync's other rules cost the database). The user comes from the same `Authorization: Bearer dev:<user>` header.
+ * sync's other rules cost the database). The user comes from the same `Authorization: Bearer
+ * dev:<user>` header.
  */
 
 /** The columns of a work order as the device gets them, the calculated `is_overdue` included. */
