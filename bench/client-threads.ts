@@ -17,7 +17,9 @@ export interface ClientThread {
 
 const entry = new URL('./w4-client-thread.ts', import.meta.url).href;
 // A worker's entry module is loaded before `--import tsx` could apply to it: register tsx first.
-const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+// Both resolved here, so that the thread finds them whatever the working directory.
+const tsxApi = import.meta.resolve('tsx/esm/api');
+const boot = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
 
 /** Starts a client thread and waits until its databases are open. */
 export async function startClientThread(setup: ClientThreadSetup): Promise<ClientThread> {
