@@ -42,14 +42,14 @@ export const selectiveSync: Workload = {
       const rows: RatioRow[] = [];
       const perLevel: Record<string, unknown> = {};
       for (const level of levels) {
-        const perWorker = Math.max(1, Math.round(requestsPerRound / level));
+        const perClient = Math.max(1, Math.round(requestsPerRound / level));
         const stats = { sdk: { latencies: [] as number[], elapsed: 0 }, baseline: { latencies: [] as number[], elapsed: 0 } };
         // An untimed round of each first: the connections, the JIT and the heaps settle at this level.
-        await load(threads, level, 'sdk', perWorker);
-        await load(threads, level, 'baseline', perWorker);
+        await load(threads, level, 'sdk', perClient);
+        await load(threads, level, 'baseline', perClient);
         for (let round = 0; round < rounds; round++) {
           for (const side of round % 2 ? (['baseline', 'sdk'] as const) : (['sdk', 'baseline'] as const)) {
-            const { latencies, elapsed } = await load(threads, level, side, perWorker);
+            const { latencies, elapsed } = await load(threads, level, side, perClient);
             stats[side].latencies.push(...latencies);
             stats[side].elapsed += elapsed;
           }
