@@ -24,6 +24,9 @@ const UPSERT = `insert into baseline_work_order (id, title, description, status,
     due_date = excluded.due_date, hours_spent = excluded.hours_spent,
     version = baseline_work_order.version + 1, changed_at = now()`;
 
+/** The client id the second reference's uploads are claimed under. */
+const TRACKED_CLIENT = 'tracked-baseline';
+
 /**
  * W3's second reference: the statements the sync's rules make its server run for an upload, run
  * by hand on the tracked copy (the sync's triggers and row history), without the sync's own
@@ -37,7 +40,7 @@ async function upsertTracked(database: BenchDatabase, user: string, text: string
   const tx = await database.transaction(async (query) => {
     const [start] = await query('select now() as now, pg_current_xact_id()::text as tx');
     await query('insert into sync_uploads (client_id, sync_id, viewer_id, created_at) values ($1, $2, $3, $4) on conflict do nothing', [
-      'tracked-baseline', syncId, user, start!.now,
+      TRACKED_CLIENT, syncId, user, start!.now,
     ]);
     const locked = await query(
       'select *, assignee_id = $2 as readable from tracked_work_order where id = any($1::uuid[]) order by id for update',
@@ -51,7 +54,7 @@ async function upsertTracked(database: BenchDatabase, user: string, text: string
       [text, start!.now],
     );
     const outcome = { outcomes: locked.map((row) => [TRACKED_ENTITY, row.id, 'APPLIED', Number(row.version) + 1, null]) };
-    await query("update sync_uploads set outcome = $1::text::jsonb where client_id = 'tracked-baseline' and sync_id = $2", [JSON.stringify(outcome), syncId]);
+    await query('update sync_uploads set outcome = $1::text::jsonb where client_id = $2 and sync_id = $3', [JSON.stringify(outcome), TRACKED_CLIENT, syncId]);
     return start!.tx as string;
   });
   return database.query(`select ${WORK_ORDER_COLUMNS} from tracked_work_order where changed_tx = $1::xid8 and assignee_id = $2`, [tx, user]);
